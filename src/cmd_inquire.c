@@ -1,0 +1,347 @@
+/* vmlock inquire and vmlock revoke: who holds a resource, and stop them. */
+#include "config.h"
+#include "commands.h"
+#include "driver.h"
+#include "holders.h"
+#include "lockproto.h"
+#include "util.h"
+
+#include <errno.h>
+#include <popt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+
+struct finding {
+	char *path;
+	struct vl_holders holders;
+};
+
+/* The mode a resource is held in: the strongest of its holders', offers
+ * aside; -1 when free. */
+static int held_mode(const struct vl_holders *h)
+{
+	int mode = -1;
+
+	for (size_t i = 0; i < h->n; i++)
+		if (h->v[i].role != LP_OFFER)
+			mode = mode < 0 ? (int)h->v[i].mode :
+			       (int)vl_mode_stronger(mode, h->v[i].mode);
+	return mode;
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void print_json(FILE *out, const struct finding *f, size_t n)
+{
+	fputs("{\"resources\": [", out);
+	for (size_t i = 0; i < n; i++) {
+		int mode = held_mode(&f[i].holders);
+		fputs(i ? ", {\"path\": " : "{\"path\": ", out);
+		json_string(out, f[i].path);
+		fputs(", \"mode\": ", out);
+		json_string(out, mode < 0 ? NULL : vl_mode_name(mode));
+		fputs(", \"holders\": [", out);
+		for (size_t j = 0; j < f[i].holders.n; j++) {
+			const struct vl_holder *h = &f[i].holders.v[j];
+			fputs(j ? ", {\"pid\": " : "{\"pid\": ", out);
+			if (h->pid < 0)
+				fputs("null", out);
+			else
+				fprintf(out, "%ld", h->pid);
+			fprintf(out, ", \"host\": \"%s\", \"mode\": \"%s\", "
+				"\"command\": ", h->remote ? "remote" : "local",
+				vl_mode_name(h->mode));
+			json_string(out, h->command);
+			fputs(", \"name\": ", out);
+			json_string(out, h->name);
+			fprintf(out, ", \"role\": \"%s\"}", vl_role_name(h->role));
+		}
+		fputs("]}", out);
+	}
+	fputs("]}\n", out);
+}
+
+static void print_table(FILE *out, const struct finding *f, size_t n)
+{
+	fprintf(out, "%-9s %7s %-8s %-6s %-16s %-12s %s\n", "MODE", "PID",
+		"ROLE", "HOST", "COMMAND", "NAME", "PATH");
+	for (size_t i = 0; i < n; i++) {
+		const struct vl_holders *hs = &f[i].holders;
+		if (!hs->n)
+			fprintf(out, "%-9s %7s %-8s %-6s %-16s %-12s %s\n",
+				"free", "-", "-", "-", "-", "-", f[i].path);
+		for (size_t j = 0; j < hs->n; j++) {
+			const struct vl_holder *h = &hs->v[j];
+			char pid[24] = "?";
+			if (h->pid >= 0)
+				snprintf(pid, sizeof pid, "%ld", h->pid);
+			fprintf(out, "%-9s %7s %-8s %-6s %-16s %-12s %s\n",
+				vl_mode_name(h->mode), pid,
+				vl_role_name(h->role),
+				h->remote ? "remote" : "local",
+				h->command ? h->command : "-",
+				h->name ? h->name : "-", f[i].path);
+		}
+	}
+}
+
+struct target_list {
+	struct holders_target *v;
+	size_t n, cap;
+};
+
+static void add_target(dev_t dev, ino_t ino, void *arg)
+{
+	struct target_list *t = arg;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+	}
+	t->v[t->n++] = (struct holders_target){ .dev = dev, .ino = ino };
+}
+
+/* Every file locked in vmlock's byte range on this host. */
+static int find_all(struct finding **out, size_t *n, struct vl_error *e)
+{
+	struct target_list t = {0};
+
+	if (!holders_locked_files(add_target, &t))
+		return vl_fail(e, EX_OSERR, "/proc/locks: %s", strerror(errno));
+	holders_scan(t.v, t.n);
+	*out = xcalloc(t.n, sizeof **out);
+	for (size_t i = 0; i < t.n; i++) {
+		(*out)[i].path = t.v[i].path ? t.v[i].path :
+			xasprintf("inode:%x:%x:%llu", major(t.v[i].dev),
+				  minor(t.v[i].dev),
+				  (unsigned long long)t.v[i].ino);
+		(*out)[i].holders = t.v[i].holders;
+	}
+	*n = t.n;
+	free(t.v);
+	return 0;
+}
+
+static int find_paths(const struct vl_driver *drv, const char **paths,
+		      struct finding **out, size_t *n, struct vl_error *e)
+{
+	int rc = 0;
+
+	*out = xcalloc(0, sizeof **out);
+	*n = 0;
+	for (; paths && *paths; paths++) {
+		char *real = realpath(*paths, NULL);
+		struct vl_resource r = { .path = real ? real : (char *)*paths,
+					 .kind = VL_FILE };
+		struct vl_holders h = {0};
+		int one = drv->inquire(&r, &h, e);
+		if (one) {
+			vl_warn("%s", e->msg);
+			rc = one;
+			free(real);
+			continue;
+		}
+		*out = xreallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = (struct finding){
+			real ? real : xstrdup(*paths), h };
+	}
+	return rc;
+}
+
+static void free_findings(struct finding *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].path);
+		vl_holders_free(&f[i].holders);
+	}
+	free(f);
+}
+
+static int usage_error(poptContext ctx, int opt, const char *what)
+{
+	if (opt < -1)
+		vl_warn("%s: %s", poptBadOption(ctx, 0), poptStrerror(opt));
+	else
+		vl_warn("%s", what);
+	poptPrintUsage(ctx, stderr, 0);
+	poptFreeContext(ctx);
+	return EX_USAGE;
+}
+
+int cmd_inquire(int argc, const char **argv)
+{
+	int json = 0, all = 0;
+	const struct poptOption table[] = {
+		{ "json", 'j', POPT_ARG_NONE, &json, 0,
+		  "print one JSON object", NULL },
+		{ "all", 'a', POPT_ARG_NONE, &all, 0,
+		  "every resource held through vmlock on this host", NULL },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = poptGetContext("vmlock inquire", argc, argv, table, 0);
+	struct finding *f = NULL;
+	struct vl_error e = {0};
+	size_t n = 0;
+	int opt, rc;
+
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] PATH...");
+	while ((opt = poptGetNextOpt(ctx)) > 0)
+		;
+	const char **paths = poptGetArgs(ctx);
+	if (opt < -1 || (!all && !paths))
+		return usage_error(ctx, opt, "no PATH given (or --all)");
+	rc = all ? find_all(&f, &n, &e)
+		 : find_paths(vl_driver_find("fcntl"), paths, &f, &n, &e);
+	if (all && rc)
+		vl_warn("%s", e.msg);
+	if (json)
+		print_json(stdout, f, n);
+	else
+		print_table(stdout, f, n);
+	free_findings(f, n);
+	poptFreeContext(ctx);
+	return rc;
+}
+
+static int signal_number(const char *name)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "TERM", SIGTERM }, { "KILL", SIGKILL }, { "INT", SIGINT },
+		{ "HUP", SIGHUP }, { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
+		{ "USR2", SIGUSR2 },
+	};
+	char *end;
+	long n = strtol(name, &end, 10);
+
+	if (!*end && n > 0 && n < NSIG)
+		return (int)n;
+	if (!strncmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (!strcmp(name, sigs[i].name))
+			return sigs[i].sig;
+	return -1;
+}
+
+/* Signals every local holder of f; returns EX_NOPERM if one may not be. */
+static int signal_holders(const struct finding *f, int sig)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < f->holders.n; i++) {
+		const struct vl_holder *h = &f->holders.v[i];
+		if (h->pid <= 0)
+			continue;
+		if (kill((pid_t)h->pid, sig) < 0 && errno == EPERM) {
+			vl_warn("%s: may not signal pid %ld: %s", f->path,
+				h->pid, strerror(errno));
+			rc = EX_NOPERM;
+		}
+	}
+	return rc;
+}
+
+static bool all_free(const struct vl_driver *drv, struct finding *f, size_t n)
+{
+	bool free_now = true;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vl_resource r = { .path = f[i].path, .kind = VL_FILE };
+		struct vl_error e;
+		vl_holders_free(&f[i].holders);
+		if (drv->inquire(&r, &f[i].holders, &e) == 0)
+			free_now &= f[i].holders.n == 0;
+	}
+	return free_now;
+}
+
+static int revoke_all(const struct vl_driver *drv, struct finding *f, size_t n,
+		      int sig, double grace)
+{
+	struct vl_deadline d = vl_deadline_in(grace);
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		rc = signal_holders(&f[i], sig) ?: rc;
+	while (!all_free(drv, f, n) && !vl_deadline_passed(&d))
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	if (!all_free(drv, f, n)) {
+		for (size_t i = 0; i < n; i++)
+			rc = signal_holders(&f[i], SIGKILL) ?: rc;
+		for (int tries = 0; tries < 100 && !all_free(drv, f, n); tries++)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < f[i].holders.n; j++) {
+			char *who = vl_holder_describe(&f[i].holders.v[j]);
+			vl_warn("%s: still held by %s", f[i].path, who);
+			free(who);
+			if (!rc)
+				rc = EX_TEMPFAIL;
+		}
+	return rc;
+}
+
+int cmd_revoke(int argc, const char **argv)
+{
+	char *signame = NULL, *grace_arg = NULL;
+	const struct poptOption table[] = {
+		{ "signal", 's', POPT_ARG_STRING, &signame, 0,
+		  "signal to send first (default TERM)", "SIG" },
+		{ "grace", 'g', POPT_ARG_STRING, &grace_arg, 0,
+		  "seconds to wait before SIGKILL (default 10)", "SECONDS" },
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = poptGetContext("vmlock revoke", argc, argv, table, 0);
+	const struct vl_driver *drv = vl_driver_find("fcntl");
+	struct finding *f;
+	struct vl_error e;
+	double grace = 10;
+	size_t n;
+	int opt, sig, rc;
+
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] PATH...");
+	while ((opt = poptGetNextOpt(ctx)) > 0)
+		;
+	const char **paths = poptGetArgs(ctx);
+	sig = signame ? signal_number(signame) : SIGTERM;
+	if (opt < -1 || !paths || sig < 0 ||
+	    (grace_arg && (!vl_parse_seconds(grace_arg, &grace) || grace < 0))) {
+		free(signame);
+		free(grace_arg);
+		return usage_error(ctx, opt, !paths ? "no PATH given" :
+				   sig < 0 ? "unknown --signal" :
+				   "--grace: not a number of seconds");
+	}
+	rc = find_paths(drv, paths, &f, &n, &e);
+	if (!rc)
+		rc = revoke_all(drv, f, n, sig, grace);
+	free_findings(f, n);
+	free(signame);
+	free(grace_arg);
+	poptFreeContext(ctx);
+	return rc;
+}

@@ -1,0 +1,56 @@
+/* The lock driver interface: one struct of callbacks over a list of
+ * resources with modes. Drivers never see QEMU syntax. */
+#ifndef VMLOCK_DRIVER_H
+#define VMLOCK_DRIVER_H
+
+#include "resource.h"
+#include "util.h"
+
+#define VL_DRIVER_ABI 1
+
+/* One holder of a resource, as a driver sees it. */
+struct vl_holder {
+	long pid;		/* -1: unknown (remote, or not visible) */
+	bool remote;
+	enum vl_mode mode;
+	int role;		/* enum lp_role: holder, incoming, offer, foreign */
+	char *command;		/* NULL when unknown */
+	char *name;		/* VM name, NULL when none */
+};
+
+struct vl_holders {
+	struct vl_holder *v;
+	size_t n, cap;
+};
+
+struct vl_acquire_opts {
+	struct vl_deadline deadline;	/* for --wait */
+};
+
+struct vl_driver {
+	unsigned abi;		/* VL_DRIVER_ABI */
+	const char *name;
+	/* Lock every resource of l in its mode, or none: on failure nothing
+	 * stays locked and e says why (75 busy, naming path, modes, holder).
+	 * Lock fds are close-on-exec. */
+	int (*acquire)(struct vl_reslist *l, const struct vl_acquire_opts *o,
+		       struct vl_error *e);
+	void (*release)(struct vl_reslist *l);
+	/* Called as late as possible before exec: let the locks be
+	 * inherited. */
+	int (*prepare_exec)(struct vl_reslist *l, struct vl_error *e);
+	/* Who holds r (path or lease name), without blocking. */
+	int (*inquire)(const struct vl_resource *r, struct vl_holders *out,
+		       struct vl_error *e);
+};
+
+const struct vl_driver *vl_driver_find(const char *name);
+
+struct vl_holder *vl_holders_add(struct vl_holders *h);
+void vl_holders_free(struct vl_holders *h);
+/* "pid 123 (qemu-system-x86_64, VM \"web\")", "a process on another host",
+ * ...: newly allocated. */
+char *vl_holder_describe(const struct vl_holder *h);
+const char *vl_role_name(int role);
+
+#endif

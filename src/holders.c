@@ -1,0 +1,249 @@
+#include "config.h"
+#include "holders.h"
+#include "lockproto.h"
+#include "qemu_args.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+bool holders_parse_lock_line(const char *line, dev_t *dev, ino_t *ino,
+			     off_t *start, off_t *end, short *type)
+{
+	char kind[16], adv[16], rw[16], endtok[32];
+	unsigned maj, min;
+	unsigned long long inode;
+	long long s;
+	int id;
+	long pid;
+
+	if (!strncmp(line, "lock:", 5))
+		line += 5;
+	if (sscanf(line, " %d: %15s %15s %15s %ld %x:%x:%llu %lld %31s", &id,
+		   kind, adv, rw, &pid, &maj, &min, &inode, &s, endtok) != 10)
+		return false;
+	*dev = makedev(maj, min);
+	*ino = (ino_t)inode;
+	*start = (off_t)s;
+	*end = strcmp(endtok, "EOF") ? (off_t)strtoll(endtok, NULL, 10)
+				    : (off_t)INT64_MAX;
+	*type = strcmp(rw, "WRITE") ? F_RDLCK : F_WRLCK;
+	return true;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+	const struct holders_target *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static char *read_small(int dirfd, const char *name, size_t *len)
+{
+	char buf[8192];
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = 0;
+	if (len)
+		*len = (size_t)n;
+	char *p = xmalloc((size_t)n + 1);
+	memcpy(p, buf, (size_t)n + 1);
+	return p;
+}
+
+/* The role and mode the locks of one open file description stand for. */
+static bool classify_fdinfo(const char *fdinfo, enum vl_mode *mode,
+			    enum lp_role *role)
+{
+	bool found = false;
+
+	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+		enum vl_mode m;
+		enum lp_role r;
+
+		if (!holders_parse_lock_line(l, &dev, &ino, &start, &end, &type) ||
+		    !lp_classify(start, end, type, &m, &r))
+			continue;
+		if (!found || (*role == LP_FOREIGN && r != LP_FOREIGN)) {
+			*mode = m;
+			*role = r;
+			found = true;
+		}
+	}
+	return found;
+}
+
+struct proc {
+	int dirfd;
+	long pid;
+	char *command, *name;
+	bool looked_up;
+};
+
+static void look_up_process(struct proc *p)
+{
+	size_t len;
+	char *cmdline;
+
+	if (p->looked_up)
+		return;
+	p->looked_up = true;
+	p->command = read_small(p->dirfd, "comm", NULL);
+	if (p->command)
+		p->command[strcspn(p->command, "\n")] = 0;
+	cmdline = read_small(p->dirfd, "cmdline", &len);
+	if (!cmdline)
+		return;
+	char *argv[256];
+	int argc = 0;
+	for (size_t i = 0; i < len && argc < 255; i += strlen(cmdline + i) + 1)
+		argv[argc++] = cmdline + i;
+	argv[argc] = NULL;
+	p->name = qemu_vm_name(argc, argv);
+	free(cmdline);
+}
+
+static void add_holder(struct holders_target *t, struct proc *p,
+		       enum vl_mode mode, enum lp_role role)
+{
+	for (size_t i = 0; i < t->holders.n; i++)
+		if (t->holders.v[i].pid == p->pid &&
+		    t->holders.v[i].role == (int)role &&
+		    t->holders.v[i].mode == mode)
+			return;
+	look_up_process(p);
+	struct vl_holder *h = vl_holders_add(&t->holders);
+	h->pid = p->pid;
+	h->mode = mode;
+	h->role = role;
+	h->command = p->command ? xstrdup(p->command) : NULL;
+	h->name = p->name ? xstrdup(p->name) : NULL;
+}
+
+static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
+		    int fddir, const char *fdname)
+{
+	struct stat st;
+	char path[64];
+
+	if (fstatat(fddir, fdname, &st, 0) < 0)
+		return;
+	struct holders_target key = { .dev = st.st_dev, .ino = st.st_ino };
+	struct holders_target *hit = bsearch(&key, t, n, sizeof *t, cmp_target);
+	if (!hit)
+		return;
+	snprintf(path, sizeof path, "fdinfo/%s", fdname);
+	char *info = read_small(p->dirfd, path, NULL);
+	enum vl_mode mode;
+	enum lp_role role;
+	if (info && classify_fdinfo(info, &mode, &role)) {
+		add_holder(hit, p, mode, role);
+		if (!hit->path) {
+			char target[4096];
+			ssize_t len = readlinkat(fddir, fdname, target,
+						 sizeof target - 1);
+			if (len > 0) {
+				target[len] = 0;
+				hit->path = xstrdup(target);
+			}
+		}
+	}
+	free(info);
+}
+
+static void scan_process(struct holders_target *t, size_t n, struct proc *p)
+{
+	int fddir = openat(p->dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fddir < 0 ? NULL : fdopendir(fddir);
+	struct dirent *de;
+
+	if (!d) {
+		if (fddir >= 0)
+			close(fddir);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			scan_fd(t, n, p, dirfd(d), de->d_name);
+	closedir(d);
+}
+
+void holders_scan(struct holders_target *t, size_t n)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	long self = (long)getpid();
+
+	if (!proc || n == 0) {
+		if (proc)
+			closedir(proc);
+		return;
+	}
+	/* bsearch needs order; callers keep their pointers into t */
+	qsort(t, n, sizeof *t, cmp_target);
+	while ((de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		struct proc p = { .pid = pid };
+		p.dirfd = openat(dirfd(proc), de->d_name,
+				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p.dirfd < 0)
+			continue;
+		scan_process(t, n, &p);
+		close(p.dirfd);
+		free(p.command);
+		free(p.name);
+	}
+	closedir(proc);
+}
+
+bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),
+			  void *arg)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	char line[512];
+	dev_t last_dev = 0;
+	ino_t last_ino = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof line, f)) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+		if (strstr(line, "->"))	/* blocked waiters */
+			continue;
+		if (!holders_parse_lock_line(line, &dev, &ino, &start, &end,
+					     &type) ||
+		    end < LP_BASE || start >= LP_END)
+			continue;
+		if (dev == last_dev && ino == last_ino)
+			continue;
+		last_dev = dev;
+		last_ino = ino;
+		fn(dev, ino, arg);
+	}
+	fclose(f);
+	return true;
+}

@@ -1,0 +1,31 @@
+/* Finding who holds a file: OFD locks show pid -1 in /proc/locks, so the
+ * holder is found through /proc/PID/fd and the lock: lines of
+ * /proc/PID/fdinfo/FD. */
+#ifndef VMLOCK_HOLDERS_H
+#define VMLOCK_HOLDERS_H
+
+#include "driver.h"
+
+#include <sys/types.h>
+
+struct holders_target {
+	dev_t dev;
+	ino_t ino;
+	char *path;		/* found from a holder's fd when NULL */
+	struct vl_holders holders;
+};
+
+/* One pass over /proc: appends each local holder of each target. */
+void holders_scan(struct holders_target *t, size_t n);
+
+/* Calls fn for every file with a lock in vmlock's byte range listed in
+ * /proc/locks (one call per file). Returns false if unreadable. */
+bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),
+			  void *arg);
+
+/* Parses one "lock:" line of fdinfo (or a /proc/locks line); false when it
+ * is not a lock line. */
+bool holders_parse_lock_line(const char *line, dev_t *dev, ino_t *ino,
+			     off_t *start, off_t *end, short *type);
+
+#endif

@@ -1,0 +1,260 @@
+#include "config.h"
+#include "lockproto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+struct span {
+	off_t start, len;
+};
+
+static int ofd(int fd, int cmd, short type, struct span s, struct flock *out)
+{
+	struct flock fl = {
+		.l_type = type, .l_whence = SEEK_SET,
+		.l_start = s.start, .l_len = s.len,
+	};
+	int rc = fcntl(fd, cmd, &fl);
+
+	if (out)
+		*out = fl;
+	return rc < 0 ? errno : 0;
+}
+
+/* The lock a mode takes first, atomically: its class byte(s). */
+static struct span class_span(enum vl_mode mode)
+{
+	switch (mode) {
+	case VL_EXCLUSIVE:
+		return (struct span){ LP_EXCLUSIVE, 3 };
+	case VL_SHARED:
+		return (struct span){ LP_SHARED, 1 };
+	default:
+		return (struct span){ LP_READONLY, 1 };
+	}
+}
+
+static short class_type(enum vl_mode mode)
+{
+	return mode == VL_EXCLUSIVE ? F_WRLCK : F_RDLCK;
+}
+
+bool lp_classify(off_t start, off_t end, short type, enum vl_mode *mode,
+		 enum lp_role *role)
+{
+	if (start <= LP_LIBVIRT && end >= LP_LIBVIRT) {
+		*mode = type == F_WRLCK ? VL_EXCLUSIVE : VL_SHARED;
+		*role = LP_FOREIGN;
+		return true;
+	}
+	if (end < LP_BASE || start >= LP_END)
+		return false;
+	if (start >= LP_OFFER0) {
+		*mode = VL_EXCLUSIVE;
+		*role = LP_OFFER;
+	} else if (start >= LP_SLOT0) {
+		*mode = VL_EXCLUSIVE;
+		*role = LP_INCOMING;
+	} else {
+		*role = LP_HOLDER;
+		*mode = type == F_WRLCK ? VL_EXCLUSIVE :
+			start == LP_SHARED ? VL_SHARED : VL_READONLY;
+	}
+	return true;
+}
+
+static void describe(const struct flock *fl, struct lp_conflict *c)
+{
+	off_t end = fl->l_len ? fl->l_start + fl->l_len - 1 : LP_END;
+
+	c->byte = fl->l_start;
+	c->type = fl->l_type;
+	if (!lp_classify(fl->l_start, end, fl->l_type, &c->mode, &c->role)) {
+		c->mode = VL_EXCLUSIVE;
+		c->role = LP_FOREIGN;
+	}
+}
+
+/* Is a lock of type held by someone else anywhere in s? */
+static int probe(int fd, short type, struct span s, struct lp_conflict *c)
+{
+	struct flock fl;
+	int rc = ofd(fd, F_OFD_GETLK, type, s, &fl);
+
+	if (rc)
+		return rc;
+	if (fl.l_type == F_UNLCK)
+		return 0;
+	describe(&fl, c);
+	return EAGAIN;
+}
+
+/* After a class lock of mode is held: would another holder conflict?
+ * Holders lock first and check second, so of two racing incompatible
+ * acquirers at least one sees the other. */
+static int check_others(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	const struct span slots = { LP_SLOT0, LP_SLOTS };
+	int rc;
+
+	if (mode == VL_SHARED)
+		rc = probe(fd, F_WRLCK, (struct span){ LP_READONLY, 1 }, c);
+	else if (mode == VL_READONLY)
+		rc = probe(fd, F_WRLCK, (struct span){ LP_SHARED, 1 }, c);
+	else
+		rc = 0;
+	if (!rc)	/* slots are only ever write-locked */
+		rc = probe(fd, F_RDLCK, slots, c);
+	return rc;
+}
+
+int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	struct span own = class_span(mode);
+	short type = class_type(mode);
+	int rc = ofd(fd, F_OFD_SETLK, type, own, NULL);
+
+	if (rc == EAGAIN)
+		return probe(fd, type, own, c) ?: EAGAIN;
+	if (!rc)
+		rc = check_others(fd, mode, c);
+	if (!rc) {
+		rc = ofd(fd, F_OFD_SETLK, type, (struct span){ LP_LIBVIRT, 1 },
+			 NULL);
+		if (rc == EAGAIN)
+			rc = probe(fd, type, (struct span){ LP_LIBVIRT, 1 }, c)
+				?: EAGAIN;
+	}
+	if (rc)
+		lp_unlock(fd);
+	return rc;
+}
+
+void lp_unlock(int fd)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_LIBVIRT, 1 }, NULL);
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_BASE, LP_END - LP_BASE },
+	    NULL);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Arms SIGALRM to interrupt a blocking fcntl at the deadline. */
+static void arm_alarm(const struct vl_deadline *d)
+{
+	static bool installed;
+	struct itimerval it = { 0 };
+
+	if (!installed) {
+		struct sigaction sa = { .sa_handler = on_alarm };
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
+		installed = true;
+	}
+	if (!d->forever) {
+		double left = vl_deadline_left(d);
+		it.it_value.tv_sec = (time_t)left;
+		it.it_value.tv_usec = (suseconds_t)((left - (double)(time_t)left) * 1e6);
+		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+			it.it_value.tv_usec = 1;
+	}
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm_alarm(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Sleeps for a random part of [ms/2, ms], not past the deadline. */
+static void nap(unsigned ms, const struct vl_deadline *d)
+{
+	double s = (ms / 2 + (unsigned)random() % (ms / 2 + 1)) / 1000.0;
+	double left = vl_deadline_left(d);
+	struct timespec ts;
+
+	if (s > left)
+		s = left;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+/* A conflict that our own first lock would block on: a write lock over a
+ * class byte, or (for exclusive) any class lock. The kernel wakes us. */
+static bool blockable(enum vl_mode mode, const struct lp_conflict *c)
+{
+	if (c->role != LP_HOLDER)
+		return false;
+	return mode == VL_EXCLUSIVE || c->type == F_WRLCK;
+}
+
+int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
+	    const struct vl_deadline *d)
+{
+	static unsigned backoff_ms = 4;
+
+	if (vl_deadline_passed(d))
+		return ETIMEDOUT;
+	if (!blockable(mode, c)) {
+		/* Readers of another class, slots, offers, foreign locks:
+		 * nothing we may block on, so poll with growing pauses. */
+		nap(backoff_ms, d);
+		if (backoff_ms < 256)
+			backoff_ms *= 2;
+		return vl_deadline_passed(d) ? ETIMEDOUT : 0;
+	}
+	backoff_ms = 4;
+	arm_alarm(d);
+	int rc = ofd(fd, F_OFD_SETLKW, class_type(mode), class_span(mode), NULL);
+	disarm_alarm();
+	if (rc == EINTR)
+		return vl_deadline_passed(d) ? ETIMEDOUT : 0;
+	/* Two acquirers woken together may each see the other: part them. */
+	nap(2, d);
+	return rc;
+}
+
+size_t lp_probe(int fd, struct lp_conflict *out, size_t max)
+{
+	static const struct { off_t start; short type; } asks[] = {
+		{ LP_EXCLUSIVE, F_RDLCK },	/* exclusive holders */
+		{ LP_SHARED, F_WRLCK },		/* shared (or exclusive) */
+		{ LP_READONLY, F_WRLCK },	/* readonly (or exclusive) */
+		{ LP_SLOT0, F_RDLCK },
+		{ LP_SLOT0 + 1, F_RDLCK },
+		{ LP_OFFER0, F_WRLCK },
+		{ LP_OFFER0 + 1, F_WRLCK },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof asks / sizeof *asks && n < max; i++) {
+		struct lp_conflict c;
+
+		if (probe(fd, asks[i].type, (struct span){ asks[i].start, 1 }, &c)
+		    != EAGAIN)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < n; j++)
+			seen |= out[j].role == c.role && out[j].mode == c.mode &&
+				out[j].byte == c.byte;
+		if (!seen)
+			out[n++] = c;
+	}
+	/* byte 0 alone: a lock manager outside vmlock (virtlockd) */
+	if (n == 0 && max > 0 &&
+	    probe(fd, F_WRLCK, (struct span){ LP_LIBVIRT, 1 }, &out[0]) == EAGAIN)
+		n = 1;
+	return n;
+}
