@@ -1,0 +1,246 @@
+/* The lock byte protocol: the compatibility matrix between open file
+ * descriptions, waiting, and racing acquirers in forked processes. */
+#include "config.h"
+#include "holders.h"
+#include "lockproto.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char path[] = "/tmp/vmlock-lockproto-XXXXXX";
+
+static int open_for(enum vl_mode m)
+{
+	return open(path, (m == VL_READONLY ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+}
+
+static void test_matrix(void)
+{
+	for (int a = VL_EXCLUSIVE; a <= VL_READONLY; a++)
+		for (int b = VL_EXCLUSIVE; b <= VL_READONLY; b++) {
+			int fa = open_for(a), fb = open_for(b);
+			struct lp_conflict c = { 0 };
+			ok(lp_lock(fa, a, &c) == 0, "%s alone",
+			   vl_mode_name(a));
+			int rc = lp_lock(fb, b, &c);
+			bool want = vl_modes_compatible(a, b);
+			ok(want ? rc == 0 : rc == EAGAIN, "%s then %s: %s",
+			   vl_mode_name(a), vl_mode_name(b),
+			   want ? "both hold" : "busy");
+			if (!want)
+				ok(c.mode == (enum vl_mode)a && c.role == LP_HOLDER,
+				   "conflict names the holder's mode %s (got %s)",
+				   vl_mode_name(a), vl_mode_name(c.mode));
+			close(fa);	/* closing drops the OFD's locks */
+			ok(lp_lock(fb, b, &c) == 0, "%s free again after "
+			   "close", vl_mode_name(b));
+			close(fb);
+		}
+}
+
+static void test_slot_is_exclusive(void)
+{
+	int slot = open(path, O_RDWR | O_CLOEXEC);
+	struct flock fl = { .l_type = F_WRLCK, .l_start = LP_SLOT0 + 1,
+			    .l_len = 1 };
+	struct lp_conflict c;
+
+	ok(fcntl(slot, F_OFD_SETLK, &fl) == 0, "handover slot taken");
+	for (int m = VL_EXCLUSIVE; m <= VL_READONLY; m++) {
+		int fd = open_for(m);
+		ok(lp_lock(fd, m, &c) == EAGAIN && c.role == LP_INCOMING &&
+		   c.mode == VL_EXCLUSIVE,
+		   "a held slot refuses %s as an exclusive incoming holder",
+		   vl_mode_name(m));
+		close(fd);
+	}
+	close(slot);
+}
+
+static void test_foreign_byte0(void)
+{
+	int other = open(path, O_RDWR | O_CLOEXEC), fd = open_for(VL_READONLY);
+	struct flock fl = { .l_type = F_WRLCK, .l_start = 0, .l_len = 1 };
+	struct lp_conflict c;
+
+	fcntl(other, F_OFD_SETLK, &fl);
+	ok(lp_lock(fd, VL_READONLY, &c) == EAGAIN && c.role == LP_FOREIGN,
+	   "a write lock on byte 0 (virtlockd) refuses readonly");
+	close(other);
+	ok(lp_lock(fd, VL_READONLY, &c) == 0, "and readonly holds once gone");
+	close(fd);
+}
+
+static void test_qemu_bytes_untouched(void)
+{
+	/* QEMU's file-posix locks: bytes 100-104 and 200-204 */
+	int q = open(path, O_RDONLY | O_CLOEXEC), fd = open_for(VL_EXCLUSIVE);
+	struct flock fl = { .l_type = F_WRLCK, .l_start = 100, .l_len = 200 };
+	struct lp_conflict c;
+
+	ok(lp_lock(fd, VL_EXCLUSIVE, &c) == 0, "exclusive held");
+	fl.l_type = F_RDLCK;
+	ok(fcntl(q, F_OFD_SETLK, &fl) == 0,
+	   "QEMU's bytes 100-299 stay free beside an exclusive lock");
+	close(q);
+	close(fd);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_wait(void)
+{
+	int holder = open_for(VL_EXCLUSIVE), fd = open_for(VL_SHARED);
+	struct lp_conflict c;
+	struct vl_deadline d = vl_deadline_in(0.3);
+	double t0 = now();
+
+	lp_lock(holder, VL_EXCLUSIVE, &c);
+	ok(lp_lock(fd, VL_SHARED, &c) == EAGAIN, "busy while held");
+	ok(lp_wait(fd, VL_SHARED, &c, &d) == ETIMEDOUT,
+	   "lp_wait times out at the deadline");
+	double took = now() - t0;
+	ok(took >= 0.25 && took < 2, "after about 0.3 s (%.3f s)", took);
+
+	pid_t child = fork();
+	if (child == 0) {
+		usleep(200000);
+		_exit(0);	/* the holder's fd is shared: close it here */
+	}
+	close(holder);	/* the child still holds the OFD */
+	d = vl_deadline_in(-1);
+	t0 = now();
+	ok(lp_wait(fd, VL_SHARED, &c, &d) == 0 && lp_lock(fd, VL_SHARED, &c) == 0,
+	   "lp_wait wakes when the last process holding the lock exits");
+	ok(now() - t0 >= 0.15, "and not before (%.3f s)", now() - t0);
+	waitpid(child, NULL, 0);
+	close(fd);
+}
+
+/* Per mode, how many processes hold it right now. */
+struct census {
+	atomic_int holding[3];
+	atomic_int violations, acquired;
+};
+
+static void racer(struct census *cs, unsigned seed, double seconds)
+{
+	struct vl_deadline end = vl_deadline_in(seconds);
+
+	srandom(seed);
+	while (!vl_deadline_passed(&end)) {
+		enum vl_mode m = (enum vl_mode)(random() % 3);
+		int fd = open_for(m);
+		struct lp_conflict c;
+		struct vl_deadline d = vl_deadline_in(0.05);
+		int rc;
+
+		while ((rc = lp_lock(fd, m, &c)) == EAGAIN &&
+		       lp_wait(fd, m, &c, &d) == 0)
+			;
+		if (rc == 0) {
+			atomic_fetch_add(&cs->holding[m], 1);
+			for (int o = 0; o < 3; o++)
+				if (atomic_load(&cs->holding[o]) >
+				    (o == (int)m) &&
+				    !vl_modes_compatible(m, o))
+					atomic_fetch_add(&cs->violations, 1);
+			atomic_fetch_add(&cs->acquired, 1);
+			usleep((useconds_t)(random() % 500));
+			atomic_fetch_sub(&cs->holding[m], 1);
+		}
+		close(fd);
+	}
+}
+
+static void test_race(void)
+{
+	struct census *cs = mmap(NULL, sizeof *cs, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	enum { RACERS = 8 };
+	pid_t pids[RACERS];
+
+	memset(cs, 0, sizeof *cs);
+	for (int i = 0; i < RACERS; i++)
+		if ((pids[i] = fork()) == 0) {
+			racer(cs, (unsigned)i * 7919u + 1, 1.5);
+			_exit(0);
+		}
+	for (int i = 0; i < RACERS; i++)
+		waitpid(pids[i], NULL, 0);
+	ok(cs->violations == 0, "%d racers, random modes: %d acquisitions, "
+	   "%d matrix violations", RACERS, cs->acquired, cs->violations);
+	ok(cs->acquired > 100, "the racers made progress (%d)", cs->acquired);
+	munmap(cs, sizeof *cs);
+}
+
+static void test_parse_lock_line(void)
+{
+	dev_t dev;
+	ino_t ino;
+	off_t start, end;
+	short type;
+
+	ok(holders_parse_lock_line("lock:\t2: OFDLCK ADVISORY  WRITE -1 "
+				   "fe:00:10952820 1099511627776 1099511627778",
+				   &dev, &ino, &start, &end, &type) &&
+	   ino == 10952820 && start == LP_BASE && end == LP_BASE + 2 &&
+	   type == F_WRLCK, "fdinfo lock line");
+	ok(holders_parse_lock_line("1: POSIX  ADVISORY  READ 42 08:01:7 0 EOF",
+				   &dev, &ino, &start, &end, &type) &&
+	   end > LP_END && type == F_RDLCK, "/proc/locks line to EOF");
+	ok(!holders_parse_lock_line("flags:\t0100002", &dev, &ino, &start,
+				    &end, &type), "not a lock line");
+}
+
+static void test_classify(void)
+{
+	enum vl_mode m;
+	enum lp_role r;
+
+	ok(lp_classify(LP_BASE, LP_BASE + 2, F_WRLCK, &m, &r) &&
+	   m == VL_EXCLUSIVE && r == LP_HOLDER, "class write: exclusive");
+	ok(lp_classify(LP_SHARED, LP_SHARED, F_RDLCK, &m, &r) &&
+	   m == VL_SHARED && r == LP_HOLDER, "shared byte");
+	ok(lp_classify(LP_READONLY, LP_READONLY, F_RDLCK, &m, &r) &&
+	   m == VL_READONLY, "readonly byte");
+	ok(lp_classify(LP_SLOT0, LP_SLOT0, F_WRLCK, &m, &r) &&
+	   r == LP_INCOMING, "slot");
+	ok(lp_classify(LP_OFFER0 + 1, LP_OFFER0 + 1, F_RDLCK, &m, &r) &&
+	   r == LP_OFFER, "offer");
+	ok(!lp_classify(100, 104, F_RDLCK, &m, &r), "QEMU's bytes are not ours");
+}
+
+int main(void)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		return 99;
+	close(fd);
+	test_matrix();
+	test_slot_is_exclusive();
+	test_foreign_byte0();
+	test_qemu_bytes_untouched();
+	test_wait();
+	test_race();
+	test_parse_lock_line();
+	test_classify();
+	unlink(path);
+	return done_testing();
+}

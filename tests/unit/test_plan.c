@@ -1,0 +1,93 @@
+/* The plan: --lock specs, canonical paths, one entry per file. */
+#include "config.h"
+#include "plan.h"
+#include "util.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/vmlock-plan-XXXXXX";
+
+static char *in_dir(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static void touch(const char *name)
+{
+	char *p = in_dir(name);
+	FILE *f = fopen(p, "w");
+
+	fclose(f);
+	free(p);
+}
+
+static void test_specs(void)
+{
+	struct vl_reslist l = {0};
+	struct vl_error e;
+
+	ok(vl_plan_add_spec(&l, VL_FILE, "/a/b:readonly", &e) == 0 &&
+	   !strcmp(l.v[0].path, "/a/b") && l.v[0].mode == VL_READONLY,
+	   "PATH:readonly");
+	ok(vl_plan_add_spec(&l, VL_FILE, "/a/c", &e) == 0 &&
+	   l.v[1].mode == VL_EXCLUSIVE, "default exclusive");
+	ok(vl_plan_add_spec(&l, VL_FILE, "/a/x:y", &e) == 0 &&
+	   !strcmp(l.v[2].path, "/a/x:y"), "a colon that is no mode stays in "
+	   "the path");
+	ok(vl_plan_add_spec(&l, VL_FILE, ":shared", &e) == EX_USAGE &&
+	   strstr(e.msg, "empty path"), "empty path refused: %s", e.msg);
+	vl_reslist_free(&l);
+}
+
+static void test_finish(void)
+{
+	struct vl_reslist l = {0};
+	struct vl_error e;
+	char *a = in_dir("a.img"), *soft = in_dir("link.img"),
+	     *hard = in_dir("hard.img"), *b = in_dir("b.img");
+
+	touch("a.img");
+	touch("b.img");
+	symlink(a, soft);
+	link(a, hard);
+	vl_reslist_add(&l, VL_FILE, soft, VL_READONLY, 0);
+	vl_reslist_add(&l, VL_FILE, b, VL_SHARED, 0);
+	vl_reslist_add(&l, VL_FILE, hard, VL_EXCLUSIVE, 0);
+	vl_reslist_add(&l, VL_FILE, a, VL_READONLY, 1);
+	ok(vl_plan_finish(&l, &e) == 0, "finish");
+	ok(l.n == 2, "symlink, hard link and path: one resource (%zu)", l.n);
+	ok(l.n == 2 && l.v[0].mode == VL_EXCLUSIVE && l.v[1].mode == VL_SHARED,
+	   "in the strongest mode wanted, at its first place");
+	ok(l.n == 2 && !strcmp(l.v[0].path, a),
+	   "canonical path: %s", l.n ? l.v[0].path : "");
+	vl_reslist_free(&l);
+
+	vl_reslist_add(&l, VL_FILE, a, VL_READONLY, 0);
+	vl_reslist_add(&l, VL_FILE, "/nonexistent/vmlock/x.img", VL_SHARED, 0);
+	vl_reslist_add(&l, VL_FILE, b, VL_SHARED, 0);
+	ok(vl_plan_finish(&l, &e) == EX_NOINPUT &&
+	   strstr(e.msg, "/nonexistent/vmlock/x.img") &&
+	   strstr(e.msg, "shared"), "missing file is 66 naming path and "
+	   "mode: %s", e.msg);
+	vl_reslist_free(&l);
+	free(a);
+	free(soft);
+	free(hard);
+	free(b);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 99;
+	test_specs();
+	test_finish();
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 99;
+	free(cmd);
+	return done_testing();
+}
