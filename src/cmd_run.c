@@ -21,7 +21,7 @@ enum { OPT_LOCK = 1, OPT_WAIT, OPT_QUIET, OPT_VERBOSE };
 struct run_opts {
 	struct vl_reslist plan;
 	double wait;
-	int dry_run, no_backing, force_qemu;
+	int dry_run, no_backing, force_qemu, incoming;
 	const char *driver;
 	const char **command;
 	int argc;
@@ -46,6 +46,9 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		  NULL },
 		{ "no-backing", 0, POPT_ARG_NONE, &o->no_backing, 0,
 		  "do not follow backing chains", NULL },
+		{ "incoming", 0, POPT_ARG_NONE, &o->incoming, 0,
+		  "migration target: take exclusive resources that a "
+		  "'vmlock handover' offers", NULL },
 		{ "qemu", 0, POPT_ARG_NONE, &o->force_qemu, 0,
 		  "read the command as a QEMU command line whatever its name",
 		  NULL },
@@ -177,7 +180,8 @@ static int build_plan(struct run_opts *o, struct vl_error *e)
 static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 			 struct vl_error *e)
 {
-	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait) };
+	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
+				      .incoming = o->incoming };
 	char *path = NULL;
 	int rc = resolve_command(o->command[0], &path, e);
 

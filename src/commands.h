@@ -5,5 +5,6 @@
 int cmd_run(int argc, const char **argv);
 int cmd_inquire(int argc, const char **argv);
 int cmd_revoke(int argc, const char **argv);
+int cmd_handover(int argc, const char **argv);
 
 #endif

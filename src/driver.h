@@ -25,6 +25,7 @@ struct vl_holders {
 
 struct vl_acquire_opts {
 	struct vl_deadline deadline;	/* for --wait */
+	bool incoming;		/* target of a migration: take what is offered */
 };
 
 struct vl_driver {
@@ -42,6 +43,12 @@ struct vl_driver {
 	/* Who holds r (path or lease name), without blocking. */
 	int (*inquire)(const struct vl_resource *r, struct vl_holders *out,
 		       struct vl_error *e);
+	/* Source side of a migration: offer what process pid holds
+	 * exclusively to an incoming target; return once the target has
+	 * taken all (0) or at the deadline, the offers withdrawn (75).
+	 * done(path) is called for each resource handed over. */
+	int (*handover)(long pid, const struct vl_deadline *d,
+			void (*done)(const char *path), struct vl_error *e);
 };
 
 const struct vl_driver *vl_driver_find(const char *name);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Keeps lock fds off 0-2, which the command would take for its stdio. */
@@ -168,6 +169,13 @@ static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
 		       vl_mode_name(r->mode), strerror(err));
 }
 
+static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
+{
+	if (incoming && r->mode == VL_EXCLUSIVE)
+		return lp_lock_incoming(r->fd, c);
+	return lp_lock(r->fd, r->mode, c);
+}
+
 /* All or nothing. Waits only while holding no lock, so two launchers
  * wanting overlapping sets can never deadlock. */
 static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
@@ -182,14 +190,17 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 
 		for (i = 0; i < l->n && !rc; i++)
 			if (l->v[i].fd >= 0)
-				rc = lp_lock(l->v[i].fd, l->v[i].mode, &c);
+				rc = lock_one(&l->v[i], o->incoming, &c);
 		if (!rc)
 			return 0;
 		struct vl_resource *r = &l->v[i - 1];
 		unlock_all(l);
 		if (rc != EAGAIN)
 			return lock_error(r, rc, e);
-		rc = lp_wait(r->fd, r->mode, &c, &o->deadline);
+		/* an incoming target polls: an offer may appear any time */
+		rc = o->incoming && r->mode == VL_EXCLUSIVE
+			? lp_pause(&o->deadline)
+			: lp_wait(r->fd, r->mode, &c, &o->deadline);
 		if (rc == ETIMEDOUT) {
 			lp_unlock(r->fd);
 			return busy(r, &c, patient, e);
@@ -244,6 +255,109 @@ static int fcntl_inquire(const struct vl_resource *r, struct vl_holders *out,
 	return 0;
 }
 
+struct offer {
+	int fd, slot;
+	const char *path;
+	bool taken;
+};
+
+/* Opens the very file the process holds, through its fd. */
+static int open_held(long pid, const struct pid_lock *pl)
+{
+	char proc[64];
+	struct stat st;
+
+	snprintf(proc, sizeof proc, "/proc/%ld/fd/%d", pid, pl->fd);
+	int fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && pl->path)
+		fd = open(pl->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != pl->dev ||
+			st.st_ino != pl->ino)) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+static size_t count_taken(struct offer *o, size_t n,
+			  void (*done)(const char *path))
+{
+	size_t taken = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!o[i].taken && lp_slot_taken(o[i].fd, o[i].slot)) {
+			o[i].taken = true;
+			done(o[i].path);
+		}
+		taken += o[i].taken;
+	}
+	return taken;
+}
+
+static int make_offers(long pid, struct pid_lock *pl, size_t n,
+		       struct offer *o, size_t *count, struct vl_error *e)
+{
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pl[i].mode != VL_EXCLUSIVE || pl[i].role == LP_OFFER)
+			continue;
+		struct offer *of = &o[(*count)++];
+		*of = (struct offer){ .fd = open_held(pid, &pl[i]),
+				      .slot = lp_slot_to_offer(pl[i].byte),
+				      .path = pl[i].path ? pl[i].path : "?" };
+		if (of->fd < 0)
+			return vl_fail(e, vl_errno_code(errno), "%s: cannot open "
+				       "it as pid %ld holds it: %s", of->path,
+				       pid, strerror(errno));
+		int rc = lp_offer(of->fd, of->slot);
+		if (rc)
+			return lock_error(&(struct vl_resource){
+				.path = (char *)of->path, .mode = VL_EXCLUSIVE },
+				rc, e);
+	}
+	return 0;
+}
+
+static int fcntl_handover(long pid, const struct vl_deadline *d,
+			  void (*done)(const char *path), struct vl_error *e)
+{
+	struct pid_lock *pl;
+	size_t n, count;
+	int rc = holders_of_pid(pid, &pl, &n);
+
+	if (rc)
+		return vl_fail(e, rc == ESRCH || rc == ENOENT ? EX_NOINPUT :
+			       vl_errno_code(rc), "pid %ld: %s", pid,
+			       rc == ENOENT ? "no such process" : strerror(rc));
+	struct offer *o = xcalloc(n, sizeof *o);
+	rc = make_offers(pid, pl, n, o, &count, e);
+	if (!rc && count == 0)
+		vl_note("pid %ld holds nothing exclusive through vmlock: "
+			"nothing to hand over", pid);
+	while (!rc && count_taken(o, count, done) < count &&
+	       !vl_deadline_passed(d))
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	for (size_t i = 0; i < count; i++)
+		if (o[i].fd >= 0)
+			lp_unlock(o[i].fd);	/* withdraw, then look once more */
+	if (!rc && count_taken(o, count, done) < count) {
+		for (size_t i = 0; i < count; i++)
+			if (!o[i].taken)
+				vl_warn("%s: not taken by a target within the "
+					"timeout; offer withdrawn, pid %ld keeps "
+					"it", o[i].path, pid);
+		rc = vl_fail(e, EX_TEMPFAIL, "handover of pid %ld timed out",
+			     pid);
+	}
+	for (size_t i = 0; i < count; i++)
+		if (o[i].fd >= 0)
+			close(o[i].fd);
+	free(o);
+	pid_locks_free(pl, n);
+	return rc;
+}
+
 const struct vl_driver vl_driver_fcntl = {
 	.abi = VL_DRIVER_ABI,
 	.name = "fcntl",
@@ -251,4 +365,5 @@ const struct vl_driver vl_driver_fcntl = {
 	.release = release,
 	.prepare_exec = fcntl_prepare_exec,
 	.inquire = fcntl_inquire,
+	.handover = fcntl_handover,
 };

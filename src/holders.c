@@ -4,6 +4,7 @@
 #include "qemu_args.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -67,7 +68,7 @@ static char *read_small(int dirfd, const char *name, size_t *len)
 
 /* The role and mode the locks of one open file description stand for. */
 static bool classify_fdinfo(const char *fdinfo, enum vl_mode *mode,
-			    enum lp_role *role)
+			    enum lp_role *role, off_t *byte)
 {
 	bool found = false;
 
@@ -85,6 +86,7 @@ static bool classify_fdinfo(const char *fdinfo, enum vl_mode *mode,
 		if (!found || (*role == LP_FOREIGN && r != LP_FOREIGN)) {
 			*mode = m;
 			*role = r;
+			*byte = start;
 			found = true;
 		}
 	}
@@ -138,6 +140,17 @@ static void add_holder(struct holders_target *t, struct proc *p,
 	h->name = p->name ? xstrdup(p->name) : NULL;
 }
 
+static char *fd_target(int fddir, const char *fdname)
+{
+	char target[4096];
+	ssize_t len = readlinkat(fddir, fdname, target, sizeof target - 1);
+
+	if (len <= 0)
+		return NULL;
+	target[len] = 0;
+	return xstrdup(target);
+}
+
 static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 		    int fddir, const char *fdname)
 {
@@ -154,17 +167,11 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 	char *info = read_small(p->dirfd, path, NULL);
 	enum vl_mode mode;
 	enum lp_role role;
-	if (info && classify_fdinfo(info, &mode, &role)) {
+	off_t byte;
+	if (info && classify_fdinfo(info, &mode, &role, &byte)) {
 		add_holder(hit, p, mode, role);
-		if (!hit->path) {
-			char target[4096];
-			ssize_t len = readlinkat(fddir, fdname, target,
-						 sizeof target - 1);
-			if (len > 0) {
-				target[len] = 0;
-				hit->path = xstrdup(target);
-			}
-		}
+		if (!hit->path)
+			hit->path = fd_target(fddir, fdname);
 	}
 	free(info);
 }
@@ -246,4 +253,51 @@ bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),
 	}
 	fclose(f);
 	return true;
+}
+
+int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
+	*out = NULL;
+	*n = 0;
+	if (!(d = opendir(dir)))
+		return errno;
+	int procdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while ((de = readdir(d))) {
+		char info_path[300];
+		struct stat st;
+		enum vl_mode mode;
+		enum lp_role role;
+		off_t byte;
+
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0))
+			continue;
+		snprintf(info_path, sizeof info_path, "../fdinfo/%s", de->d_name);
+		char *info = read_small(procdir, info_path, NULL);
+		if (info && classify_fdinfo(info, &mode, &role, &byte) &&
+		    role != LP_FOREIGN) {
+			*out = xreallocarray(*out, *n + 1, sizeof **out);
+			(*out)[(*n)++] = (struct pid_lock){
+				.fd = atoi(de->d_name), .dev = st.st_dev,
+				.ino = st.st_ino, .mode = mode, .role = role,
+				.byte = byte,
+				.path = fd_target(dirfd(d), de->d_name),
+			};
+		}
+		free(info);
+	}
+	close(procdir);
+	closedir(d);
+	return 0;
+}
+
+void pid_locks_free(struct pid_lock *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].path);
+	free(l);
 }

@@ -18,6 +18,22 @@ struct holders_target {
 /* One pass over /proc: appends each local holder of each target. */
 void holders_scan(struct holders_target *t, size_t n);
 
+/* A lock in vmlock's byte range held through one fd of a process. */
+struct pid_lock {
+	int fd;			/* the fd number in that process */
+	dev_t dev;
+	ino_t ino;
+	enum vl_mode mode;
+	int role;		/* enum lp_role */
+	off_t byte;		/* first byte of the lock */
+	char *path;
+};
+
+/* Every file pid holds through vmlock, one entry per fd. Returns 0 or an
+ * errno (ESRCH: no such process; EACCES: not ours to look at). */
+int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
+void pid_locks_free(struct pid_lock *l, size_t n);
+
 /* Calls fn for every file with a lock in vmlock's byte range listed in
  * /proc/locks (one call per file). Returns false if unreadable. */
 bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),

@@ -143,6 +143,42 @@ void lp_unlock(int fd)
 	    NULL);
 }
 
+int lp_lock_incoming(int fd, struct lp_conflict *c)
+{
+	for (int slot = 0; slot < LP_SLOTS; slot++) {
+		struct span own = { LP_SLOT0 + slot, 1 };
+		struct lp_conflict offer;
+
+		if (ofd(fd, F_OFD_SETLK, F_WRLCK, own, NULL))
+			continue;
+		/* slot first, offer second: a withdrawn offer is seen */
+		if (probe(fd, F_WRLCK, (struct span){ LP_OFFER0 + slot, 1 },
+			  &offer) == EAGAIN)
+			return 0;
+		ofd(fd, F_OFD_SETLK, F_UNLCK, own, NULL);
+	}
+	return lp_lock(fd, VL_EXCLUSIVE, c);
+}
+
+int lp_slot_to_offer(off_t holder_byte)
+{
+	return holder_byte == LP_SLOT0 ? 1 : 0;
+}
+
+int lp_offer(int fd, int slot)
+{
+	return ofd(fd, F_OFD_SETLK, F_RDLCK,
+		   (struct span){ LP_OFFER0 + slot, 1 }, NULL);
+}
+
+bool lp_slot_taken(int fd, int slot)
+{
+	struct lp_conflict c;
+
+	return probe(fd, F_RDLCK, (struct span){ LP_SLOT0 + slot, 1 }, &c) ==
+	       EAGAIN;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
@@ -200,21 +236,27 @@ static bool blockable(enum vl_mode mode, const struct lp_conflict *c)
 	return mode == VL_EXCLUSIVE || c->type == F_WRLCK;
 }
 
+static unsigned backoff_ms = 4;
+
+int lp_pause(const struct vl_deadline *d)
+{
+	if (vl_deadline_passed(d))
+		return ETIMEDOUT;
+	nap(backoff_ms, d);
+	if (backoff_ms < 256)
+		backoff_ms *= 2;
+	return vl_deadline_passed(d) ? ETIMEDOUT : 0;
+}
+
 int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 	    const struct vl_deadline *d)
 {
-	static unsigned backoff_ms = 4;
-
 	if (vl_deadline_passed(d))
 		return ETIMEDOUT;
-	if (!blockable(mode, c)) {
-		/* Readers of another class, slots, offers, foreign locks:
-		 * nothing we may block on, so poll with growing pauses. */
-		nap(backoff_ms, d);
-		if (backoff_ms < 256)
-			backoff_ms *= 2;
-		return vl_deadline_passed(d) ? ETIMEDOUT : 0;
-	}
+	/* Readers of another class, slots, offers, foreign locks: nothing
+	 * we may block on, so poll with growing pauses. */
+	if (!blockable(mode, c))
+		return lp_pause(d);
 	backoff_ms = 4;
 	arm_alarm(d);
 	int rc = ofd(fd, F_OFD_SETLKW, class_type(mode), class_span(mode), NULL);

@@ -38,7 +38,21 @@ int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c);
  * taken, which a following lp_lock takes over or lp_unlock drops. */
 int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 	    const struct vl_deadline *d);
+/* Sleeps a growing, jittered pause (4 ms to 256 ms); 0 or ETIMEDOUT. */
+int lp_pause(const struct vl_deadline *d);
 void lp_unlock(int fd);
+
+/* Target side of a handover: the exclusive lock through a handover slot
+ * while a source offers that slot, else the exclusive lock as usual.
+ * Same returns as lp_lock. */
+int lp_lock_incoming(int fd, struct lp_conflict *c);
+/* Source side: the slot a target must take from a holder whose lock
+ * starts at byte (a class byte, or the slot a previous handover gave). */
+int lp_slot_to_offer(off_t holder_byte);
+/* Offers slot on fd (open read-only is enough); 0 or errno. */
+int lp_offer(int fd, int slot);
+/* Has a target taken slot? */
+bool lp_slot_taken(int fd, int slot);
 
 /* What a lock at [start, end] of the given type, held by someone, stands
  * for. Returns false for bytes outside the protocol (QEMU's own, say). */

@@ -18,6 +18,8 @@ static const struct {
 	{ "run", cmd_run, "lock images, then exec a command (QEMU)" },
 	{ "inquire", cmd_inquire, "show who holds resources" },
 	{ "revoke", cmd_revoke, "stop the local holders of resources" },
+	{ "handover", cmd_handover, "offer a migrating QEMU's locks to its "
+	  "target" },
 };
 
 static void usage(FILE *out)

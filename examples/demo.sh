@@ -1,0 +1,48 @@
+#!/bin/sh
+# The main job in one go: a real QEMU under vmlock, a second launch on the
+# same image refused, and vmlock inquire naming the holder.
+# Usage: examples/demo.sh [PATH-TO-VMLOCK]
+set -u
+vmlock=${1:-vmlock}
+dir=$(mktemp -d)
+qemu_pid=
+cleanup() {
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+qemu-img create -q -f qcow2 "$dir/base.qcow2" 64M
+qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 "$dir/vm.qcow2"
+cd "$dir" || exit 1
+guest="qemu-system-x86_64 -M none -nodefaults -display none -name demo-vm
+	-drive file=vm.qcow2,if=none,id=disk0"
+
+say "vmlock run --dry-run -- $guest"
+"$vmlock" run --dry-run -- $guest
+
+say "vmlock run -- $guest &"
+"$vmlock" run -- $guest &
+qemu_pid=$!
+for _ in $(seq 100); do	# until QEMU holds its lock
+	"$vmlock" inquire --json vm.qcow2 | grep -q '"pid"' && break
+	sleep 0.05
+done
+echo "started: pid $qemu_pid"
+
+say "vmlock run -- $guest    # the same guest a second time"
+"$vmlock" run -- $guest
+echo "exit status $? (75: busy)"
+
+say "vmlock inquire vm.qcow2 base.qcow2"
+"$vmlock" inquire vm.qcow2 base.qcow2
+
+say "vmlock inquire --json vm.qcow2"
+"$vmlock" inquire --json vm.qcow2
+
+say "kill $qemu_pid; vmlock inquire vm.qcow2"
+kill "$qemu_pid"
+wait "$qemu_pid" 2>/dev/null
+qemu_pid=
+"$vmlock" inquire vm.qcow2

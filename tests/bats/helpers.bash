@@ -1,0 +1,356 @@
+# Shared setup for the vmlock bats suites.
+#
+# VMLOCK: the binary under test (make check exports it).
+# TESTS_SRCDIR: the tests directory of the source tree.
+#
+# Every file and socket lives under $BATS_TEST_TMPDIR. Background processes
+# started through the helpers below are recorded in $BATS_TEST_TMPDIR/pids
+# and teardown kills those pids, and only those.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+: "${VMLOCK:=/work/main/src/vmlock}"
+: "${TESTS_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
+export VMLOCK TESTS_SRCDIR
+
+# The system python: pyenv shims are not usable by user nobody.
+if [[ -x /usr/bin/python3 ]]; then
+	PY=/usr/bin/python3
+else
+	PY=$(command -v python3)
+fi
+
+# How long helpers wait for something that should happen "at once" on an
+# idle machine; generous, for a loaded 2-core box.
+VL_PATIENCE=${VL_PATIENCE:-20}
+
+# python3 helpers, run as: $PY -c "$VL_PY" SUBCOMMAND ARGS...
+#   probe PATH        prints "free" or "locked": does any process hold any
+#                     lock (OFD or POSIX) anywhere in PATH? Independent of
+#                     vmlock.
+#   heldby PID PATH   exit 0 when an fd of PID refers to PATH (same device
+#                     and inode) and carries a lock in its fdinfo.
+#   fds PID           "FD TARGET" for every fd of PID.
+#   rusage CMD...     runs CMD, prints "STATUS CPU_SECONDS" (user + system
+#                     time of CMD and its children).
+#   qmp SOCK JSON...  connects to a QMP socket, negotiates, sends each JSON
+#                     command, prints each reply on one line (events
+#                     skipped). Waits up to $VL_PATIENCE s for the socket.
+VL_PY='
+import errno, fcntl, json, os, resource, socket, struct, subprocess, sys, time
+
+def probe(path):
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        fl = struct.pack("@hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        # OFD first (sees every lock of every other open file description),
+        # then classic POSIX.
+        for cmd in (getattr(fcntl, "F_OFD_GETLK", 36), fcntl.F_GETLK):
+            out = fcntl.fcntl(fd, cmd, fl)
+            if struct.unpack("@hhqqi4x", out)[0] != fcntl.F_UNLCK:
+                return "locked"
+        return "free"
+    finally:
+        os.close(fd)
+
+def heldby(pid, path):
+    st = os.stat(path)
+    base = "/proc/%s/fd" % pid
+    for fd in os.listdir(base):
+        try:
+            t = os.stat(os.path.join(base, fd))
+        except OSError:
+            continue
+        if (t.st_dev, t.st_ino) != (st.st_dev, st.st_ino):
+            continue
+        try:
+            with open("/proc/%s/fdinfo/%s" % (pid, fd)) as f:
+                if "lock:" in f.read():
+                    return True
+        except OSError:
+            pass
+    return False
+
+def qmp(path, cmds):
+    deadline = time.monotonic() + float(os.environ.get("VL_PATIENCE", "20"))
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            break
+        except OSError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    s.settimeout(float(os.environ.get("VL_PATIENCE", "20")))
+    f = s.makefile("rw")
+    def reply():
+        while True:
+            line = f.readline()
+            if not line:
+                return None
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+    reply()                                   # greeting
+    f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n"); f.flush()
+    reply()
+    for c in cmds:
+        f.write(c + "\n"); f.flush()
+        r = reply()
+        print(json.dumps(r))
+        sys.stdout.flush()
+    s.close()
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "probe":
+    print(probe(args[0]))
+elif cmd == "heldby":
+    try:
+        sys.exit(0 if heldby(args[0], args[1]) else 1)
+    except OSError:
+        sys.exit(1)
+elif cmd == "fds":
+    base = "/proc/%s/fd" % args[0]
+    for fd in sorted(os.listdir(base), key=int):
+        try:
+            print(fd, os.readlink(os.path.join(base, fd)))
+        except OSError:
+            pass
+elif cmd == "rusage":
+    rc = subprocess.call(args)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(rc, "%.3f" % (ru.ru_utime + ru.ru_stime))
+elif cmd == "qmp":
+    qmp(args[0], args[1:])
+else:
+    sys.exit("unknown helper " + cmd)
+'
+
+vl_py() {
+	VL_PATIENCE=$VL_PATIENCE "$PY" -c "$VL_PY" "$@"
+}
+
+# A fresh image file (not QEMU: just bytes) under the test tmpdir; prints its
+# absolute path.
+mkimg() {
+	local p="$BATS_TEST_TMPDIR/$1"
+	head -c 4096 /dev/zero >"$p"
+	echo "$p"
+}
+
+# The canonical path vmlock is expected to print.
+canon() {
+	realpath -e -- "$1"
+}
+
+track_pid() {
+	echo "$1" >>"$BATS_TEST_TMPDIR/pids"
+}
+
+# Seconds since the epoch, with fractions.
+now() {
+	date +%s.%N
+}
+
+# elapsed START: seconds since START (a `now` value).
+elapsed() {
+	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+# float_between VALUE LOW HIGH
+float_between() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= hi) }' ||
+		fail "expected $1 to lie within [$2, $3]"
+}
+
+# wait_until TIMEOUT CMD...: polls CMD every 50 ms until it succeeds.
+wait_until() {
+	local timeout=$1 start
+	shift
+	start=$(now)
+	until "$@"; do
+		if ! float_between "$(elapsed "$start")" 0 "$timeout" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+alive() {
+	kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+_pid_holds() {
+	alive "$1" || return 2
+	vl_py heldby "$1" "$2"
+}
+
+# wait_held PID PATH: waits until process PID holds a lock on PATH. Fails at
+# once (with the holder's stderr) when PID dies first.
+wait_held() {
+	local pid=$1 path=$2 start rc
+	start=$(now)
+	while :; do
+		_pid_holds "$pid" "$path"
+		rc=$?
+		[[ $rc == 0 ]] && return 0
+		if [[ $rc == 2 ]]; then
+			echo "# process $pid died before holding $path" >&2
+			cat "$BATS_TEST_TMPDIR/holder.$pid.err" >&2 2>/dev/null
+			return 1
+		fi
+		if ! float_between "$(elapsed "$start")" 0 "$VL_PATIENCE" 2>/dev/null; then
+			echo "# process $pid does not hold $path after ${VL_PATIENCE}s" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# start_bg CMD...: runs CMD in the background (stdout and stderr to
+# $BATS_TEST_TMPDIR/holder.PID.{out,err}, bats' fd 3 closed), records its pid
+# in BG_PID and for teardown.
+BG_N=0
+start_bg() {
+	BG_N=$((BG_N + 1))
+	"$@" >"$BATS_TEST_TMPDIR/bg.$BG_N.out" 2>"$BATS_TEST_TMPDIR/bg.$BG_N.err" 3>&- </dev/null &
+	BG_PID=$!
+	track_pid "$BG_PID"
+	ln -sf "bg.$BG_N.out" "$BATS_TEST_TMPDIR/holder.$BG_PID.out"
+	ln -sf "bg.$BG_N.err" "$BATS_TEST_TMPDIR/holder.$BG_PID.err"
+}
+
+# start_holder SPEC... [-- CMD...]: starts `vmlock run --lock SPEC... -- CMD`
+# (default CMD: sleep 300) in the background, waits until it holds every
+# SPEC's file, and sets HOLDER_PID. The pid is that of vmlock, which execs
+# CMD in place.
+start_holder() {
+	local specs=() s
+	while (($#)) && [[ $1 != -- ]]; do
+		specs+=(--lock "$1")
+		shift
+	done
+	[[ ${1-} == -- ]] && shift
+	(($#)) || set -- sleep 300
+	start_bg "$VMLOCK" run "${specs[@]}" -- "$@"
+	HOLDER_PID=$BG_PID
+	for ((s = 1; s < ${#specs[@]}; s += 2)); do
+		wait_held "$HOLDER_PID" "$(_spec_path "${specs[s]}")" || return 1
+	done
+}
+
+_spec_path() {
+	case $1 in
+	*:exclusive | *:shared | *:readonly) echo "${1%:*}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Kills a process the test started and reaps it.
+kill_wait() {
+	local pid=$1 sig=${2:-KILL}
+	kill "-$sig" "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# assert_free PATH: nobody holds a lock on PATH (checked outside vmlock, and
+# by an exclusive vmlock run that must succeed at once).
+assert_free() {
+	local state
+	state=$(vl_py probe "$1") || fail "cannot probe $1"
+	[[ $state == free ]] || fail "$1 is still locked ($(grep -c . /proc/locks) lines in /proc/locks)"
+	timeout 10 "$VMLOCK" run --lock "$1" -- true ||
+		fail "exclusive vmlock run on $1 failed: it is not free"
+}
+
+assert_locked() {
+	local state
+	state=$(vl_py probe "$1") || fail "cannot probe $1"
+	[[ $state == locked ]] || fail "$1 is not locked"
+}
+
+# Makes $BATS_TEST_TMPDIR and its bats-created parents traversable by other
+# users (for the tests that run vmlock as nobody).
+open_tmpdir_to_others() {
+	local d=$BATS_TEST_TMPDIR stop=${BATS_RUN_TMPDIR:-$BATS_TEST_TMPDIR}
+	while :; do
+		chmod o+x "$d"
+		[[ $d == "$stop" || $d == / ]] && break
+		d=$(dirname "$d")
+	done
+	as_nobody test -x "$BATS_TEST_TMPDIR" ||
+		fail "user nobody cannot reach $BATS_TEST_TMPDIR"
+}
+
+# as_nobody CMD...: runs CMD as user nobody (exec, same pid).
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+}
+
+# QEMU -----------------------------------------------------------------------
+
+QEMU=${QEMU:-qemu-system-x86_64}
+
+# qmp CMD_JSON...: talks to the QMP socket of the running QEMU.
+qmp() {
+	vl_py qmp "$BATS_TEST_TMPDIR/qmp.sock" "$@"
+}
+
+# start_qemu_vmlock IMG [VMLOCK-RUN-OPTIONS...] [-- EXTRA-QEMU-ARGS...]:
+# `vmlock run --lock IMG ... -- qemu-system-x86_64 -M none ... -drive IMG`
+# in the background; waits until QEMU answers QMP; sets QEMU_PID ($! of the
+# backgrounded vmlock).
+start_qemu_vmlock() {
+	local img=$1 opts=() extra=()
+	shift
+	while (($#)) && [[ $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	[[ ${1-} == -- ]] && shift
+	extra=("$@")
+	start_bg "$VMLOCK" run --lock "$img" "${opts[@]}" -- \
+		"$QEMU" -M none -nodefaults -no-user-config -display none \
+		-qmp "unix:$BATS_TEST_TMPDIR/qmp.sock,server=on,wait=off" \
+		-drive "file=$img,if=none,id=d0,format=qcow2" "${extra[@]}"
+	QEMU_PID=$BG_PID
+	wait_qmp
+}
+
+wait_qmp() {
+	run qmp '{"execute": "query-status"}'
+	if [[ $status != 0 || $output != *'"return"'* ]]; then
+		echo "# QEMU does not answer QMP: $output" >&2
+		cat "$BATS_TEST_TMPDIR/holder.$QEMU_PID.err" >&2
+		return 1
+	fi
+}
+
+mkqcow2() {
+	local p="$BATS_TEST_TMPDIR/$1"
+	qemu-img create -q -f qcow2 "$p" 16M || return 1
+	echo "$p"
+}
+
+# Teardown -------------------------------------------------------------------
+
+vl_teardown() {
+	local pid pids=()
+	[[ -f $BATS_TEST_TMPDIR/pids ]] || return 0
+	mapfile -t pids <"$BATS_TEST_TMPDIR/pids"
+	for pid in "${pids[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+teardown() {
+	vl_teardown
+}
