@@ -252,9 +252,8 @@ _spec_path() {
 # Kills a process the test started and reaps it.
 kill_wait() {
 	local pid=$1 sig=${2:-KILL}
-	kill "-$sig" "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	return 0
+	kill "-$sig" "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 }
 
 # assert_free PATH: nobody holds a lock on PATH (checked outside vmlock, and
@@ -343,10 +342,10 @@ vl_teardown() {
 	[[ -f $BATS_TEST_TMPDIR/pids ]] || return 0
 	mapfile -t pids <"$BATS_TEST_TMPDIR/pids"
 	for pid in "${pids[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 	done
 	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || true
 	done
 	return 0
 }
