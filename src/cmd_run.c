@@ -2,8 +2,10 @@
  * so that the lock fds live exactly as long as the command. */
 #include "config.h"
 #include "commands.h"
+#include "conf.h"
 #include "driver.h"
 #include "plan.h"
+#include "privileges.h"
 #include "qemu_args.h"
 #include "util.h"
 
@@ -16,13 +18,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_LOCK = 1, OPT_WAIT, OPT_QUIET, OPT_VERBOSE };
+enum { OPT_LOCK = 1, OPT_WAIT, OPT_QUIET, OPT_VERBOSE, OPT_KEEP_CAP };
 
 struct run_opts {
 	struct vl_reslist plan;
 	double wait;
-	int dry_run, no_backing, force_qemu, incoming;
-	const char *driver;
+	bool wait_set;
+	int dry_run, no_backing, force_qemu, incoming, no_groups, no_new_privs;
+	char *driver, *config, *user, *group;
+	const char **keep_caps;
+	size_t n_keep_caps;
 	const char **command;
 	int argc;
 };
@@ -54,6 +59,21 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		  NULL },
 		{ "driver", 0, POPT_ARG_STRING, &o->driver, 0,
 		  "lock driver (default fcntl)", "NAME" },
+		{ "config", 'c', POPT_ARG_STRING, &o->config, 0,
+		  "configuration file (default $VMLOCK_CONFIG, else "
+		  VL_CONFIG_DEFAULT ")", "FILE" },
+		{ "user", 'u', POPT_ARG_STRING, &o->user, 0,
+		  "as root: after locking, run the command as USER", "USER" },
+		{ "group", 'g', POPT_ARG_STRING, &o->group, 0,
+		  "as root: after locking, run the command in GROUP (default: "
+		  "USER's)", "GROUP" },
+		{ "clear-groups", 0, POPT_ARG_NONE, &o->no_groups, 0,
+		  "with --user: no supplementary groups (default: USER's)",
+		  NULL },
+		{ "keep-cap", 0, POPT_ARG_STRING, &arg, OPT_KEEP_CAP,
+		  "with --user: keep capability CAP (repeatable)", "CAP" },
+		{ "no-new-privs", 0, POPT_ARG_NONE, &o->no_new_privs, 0,
+		  "set PR_SET_NO_NEW_PRIVS before exec", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
 		  "say what is locked", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, NULL, OPT_QUIET,
@@ -76,6 +96,15 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 				rc = vl_fail(e, EX_USAGE, "--wait \"%s\": not a "
 					     "number of seconds (>= 0, or -1)",
 					     arg);
+			o->wait_set = true;
+			break;
+		case OPT_KEEP_CAP:
+			o->keep_caps = xreallocarray(o->keep_caps,
+						     o->n_keep_caps + 2,
+						     sizeof *o->keep_caps);
+			o->keep_caps[o->n_keep_caps++] = arg;
+			o->keep_caps[o->n_keep_caps] = NULL;
+			arg = NULL;
 			break;
 		case OPT_VERBOSE:
 			vl_verbosity = 1;
@@ -177,9 +206,42 @@ static int build_plan(struct run_opts *o, struct vl_error *e)
 	return vl_plan_finish(&o->plan, e);
 }
 
+static struct vl_identity identity(const struct run_opts *o)
+{
+	return (struct vl_identity){
+		.user = o->user, .group = o->group,
+		.no_groups = o->no_groups, .keep_caps = o->keep_caps,
+		.no_new_privs = o->no_new_privs,
+	};
+}
+
+/* Settings the command line left open come from the configuration. */
+static int apply_config(struct run_opts *o, struct vl_error *e)
+{
+	struct vl_config c = { .backing = -1 };
+	int rc = vl_config_load(o->config, &c, e);
+
+	if (rc)
+		return rc;
+	if (!o->driver && c.driver)
+		o->driver = xstrdup(c.driver);
+	if (!o->wait_set && c.wait_set)
+		o->wait = c.wait;
+	if (!o->no_backing && c.backing == 0)
+		o->no_backing = 1;
+	if (!o->user && c.user)
+		o->user = xstrdup(c.user);
+	if (!o->group && c.group)
+		o->group = xstrdup(c.group);
+	vl_config_free(&c);
+	struct vl_identity id = identity(o);
+	return vl_identity_check(&id, e);
+}
+
 static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 			 struct vl_error *e)
 {
+	struct vl_identity id = identity(o);
 	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
 				      .incoming = o->incoming };
 	char *path = NULL;
@@ -196,7 +258,9 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 	for (size_t i = 0; i < o->plan.n; i++)
 		vl_debug("locked %s %s", vl_mode_name(o->plan.v[i].mode),
 			 o->plan.v[i].path);
-	rc = drv->prepare_exec(&o->plan, e);
+	rc = vl_identity_assume(&id, e);
+	if (!rc)
+		rc = drv->prepare_exec(&o->plan, e);
 	if (!rc) {
 		execv(path, (char *const *)o->command);
 		rc = vl_fail(e, errno == ENOENT ? 127 : 126, "%s: %s",
@@ -214,6 +278,8 @@ int cmd_run(int argc, const char **argv)
 	const struct vl_driver *drv = NULL;
 	int rc = parse_options(argc, argv, &o, &e);
 
+	if (!rc)
+		rc = apply_config(&o, &e);
 	if (!rc) {
 		drv = vl_driver_find(o.driver ? o.driver : "fcntl");
 		if (!drv)
@@ -232,6 +298,12 @@ int cmd_run(int argc, const char **argv)
 	for (int i = 0; i < o.argc; i++)
 		free((char *)o.command[i]);
 	free(o.command);
-	free((char *)o.driver);
+	for (size_t i = 0; i < o.n_keep_caps; i++)
+		free((char *)o.keep_caps[i]);
+	free(o.keep_caps);
+	free(o.driver);
+	free(o.config);
+	free(o.user);
+	free(o.group);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* vmlock: start QEMU under locks on its disk images. The dispatcher. */
 #include "config.h"
 #include "commands.h"
+#include "privileges.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -38,10 +39,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (getuid() != geteuid() || getgid() != getegid())
-		vl_die(EX_NOPERM, "refusing to run setuid or setgid: install "
-		       "vmlock without the s bit, and start it as root to use "
-		       "--user");
+	struct vl_error e;
+
+	if (vl_refuse_setid(&e))
+		vl_die(e.code, "%s", e.msg);
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (argc < 2) {
 		usage(stderr);

@@ -1,0 +1,45 @@
+/* vmlock.conf: keys, values, errors with file and line. */
+#include "config.h"
+#include "conf.h"
+#include "tap.h"
+
+#include <string.h>
+
+static int parse(const char *text, struct vl_config *c, struct vl_error *e)
+{
+	vl_config_free(c);
+	return vl_config_parse(text, strlen(text), "t.conf", c, e);
+}
+
+int main(void)
+{
+	struct vl_config c = { .backing = -1 };
+	struct vl_error e;
+
+	ok(parse("# comment\n\ndriver = fcntl\nwait=2.5 # secs\n"
+		 "backing = off\nuser = \"qemu\"\ngroup=kvm\r\n"
+		 "sanlock.host_id = 7\n", &c, &e) == 0, "a good file");
+	ok(c.driver && !strcmp(c.driver, "fcntl") && c.wait_set &&
+	   c.wait == 2.5 && c.backing == 0 && !strcmp(c.user, "qemu") &&
+	   !strcmp(c.group, "kvm"), "every value read");
+	ok(vl_config_option(&c, "sanlock.host_id") &&
+	   !strcmp(vl_config_option(&c, "sanlock.host_id"), "7"),
+	   "per-driver option");
+	ok(parse("wait = 1\nbogus = 1\n", &c, &e) == EX_CONFIG &&
+	   strstr(e.msg, "t.conf:2") && strstr(e.msg, "bogus"),
+	   "unknown key names file and line: %s", e.msg);
+	ok(parse("backing = maybe\n", &c, &e) == EX_CONFIG &&
+	   strstr(e.msg, "t.conf:1"), "bad boolean: %s", e.msg);
+	ok(parse("wait = -3\n", &c, &e) == EX_CONFIG, "bad wait");
+	ok(parse("sanlock.host_id = 2001\n", &c, &e) == EX_CONFIG,
+	   "host_id out of range: %s", e.msg);
+	ok(parse("lockspace.file_mode = 0777\n", &c, &e) == EX_CONFIG,
+	   "file mode other than 0600/0640");
+	ok(parse("just words\n", &c, &e) == EX_CONFIG &&
+	   strstr(e.msg, "not KEY = VALUE"), "no equals sign: %s", e.msg);
+	ok(parse("user =\n", &c, &e) == EX_CONFIG, "empty value");
+	ok(vl_config_parse("driver = x\0y", 12, "t.conf", &c, &e) == EX_CONFIG,
+	   "a NUL byte is refused");
+	vl_config_free(&c);
+	return done_testing();
+}
