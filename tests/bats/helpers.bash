@@ -194,8 +194,8 @@ wait_held() {
 	local pid=$1 path=$2 start rc
 	start=$(now)
 	while :; do
-		_pid_holds "$pid" "$path"
-		rc=$?
+		rc=0
+		_pid_holds "$pid" "$path" || rc=$?
 		[[ $rc == 0 ]] && return 0
 		if [[ $rc == 2 ]]; then
 			echo "# process $pid died before holding $path" >&2
@@ -285,37 +285,59 @@ open_tmpdir_to_others() {
 		fail "user nobody cannot reach $BATS_TEST_TMPDIR"
 }
 
-# as_nobody CMD...: runs CMD as user nobody (exec, same pid).
+# as_nobody CMD...: runs CMD as user nobody (exec, same pid). For use
+# under timeout: "${NOBODY[@]}" CMD...
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 as_nobody() {
-	setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	"${NOBODY[@]}" "$@"
 }
 
 # QEMU -----------------------------------------------------------------------
 
 QEMU=${QEMU:-qemu-system-x86_64}
 
-# qmp CMD_JSON...: talks to the QMP socket of the running QEMU.
+# qmp CMD_JSON...: talks to the QMP socket of the last QEMU started.
 qmp() {
-	vl_py qmp "$BATS_TEST_TMPDIR/qmp.sock" "$@"
+	vl_py qmp "$QMP_SOCK" "$@"
 }
 
-# start_qemu_vmlock IMG [VMLOCK-RUN-OPTIONS...] [-- EXTRA-QEMU-ARGS...]:
-# `vmlock run --lock IMG ... -- qemu-system-x86_64 -M none ... -drive IMG`
-# in the background; waits until QEMU answers QMP; sets QEMU_PID ($! of the
-# backgrounded vmlock).
+# qemu_cmd: sets QEMU_CMD to a minimal QEMU (no machine, no display) with a
+# fresh QMP socket QMP_SOCK under the test tmpdir.
+QEMU_N=0
+qemu_cmd() {
+	QEMU_N=$((QEMU_N + 1))
+	QMP_SOCK=$BATS_TEST_TMPDIR/qmp.$QEMU_N.sock
+	QEMU_CMD=("$QEMU" -M none -nodefaults -no-user-config -display none
+		-qmp "unix:$QMP_SOCK,server=on,wait=off")
+}
+
+# start_qemu_vmlock IMG[:MODE] [VMLOCK-RUN-OPTIONS...] [-- EXTRA-QEMU-ARGS...]:
+# `vmlock run --lock IMG[:MODE] ... -- qemu-system-x86_64 -M none ...
+# -drive file=IMG,...` (readonly=on for a readonly lock) in the background;
+# waits until QEMU answers QMP; sets QEMU_PID ($! of the backgrounded
+# vmlock, which execs QEMU) and QMP_SOCK.
 start_qemu_vmlock() {
-	local img=$1 opts=() extra=()
+	local spec=$1 img opts=() drive
 	shift
+	img=$(_spec_path "$spec")
 	while (($#)) && [[ $1 != -- ]]; do
 		opts+=("$1")
 		shift
 	done
 	[[ ${1-} == -- ]] && shift
-	extra=("$@")
-	start_bg "$VMLOCK" run --lock "$img" "${opts[@]}" -- \
-		"$QEMU" -M none -nodefaults -no-user-config -display none \
-		-qmp "unix:$BATS_TEST_TMPDIR/qmp.sock,server=on,wait=off" \
-		-drive "file=$img,if=none,id=d0,format=qcow2" "${extra[@]}"
+	drive="file=$img,if=none,id=d0,format=qcow2"
+	[[ $spec == *:readonly ]] && drive+=",readonly=on"
+	qemu_cmd
+	start_bg "$VMLOCK" run --lock "$spec" "${opts[@]}" -- \
+		"${QEMU_CMD[@]}" -drive "$drive" "$@"
+	QEMU_PID=$BG_PID
+	wait_qmp
+}
+
+# start_qemu [QEMU-ARGS...]: the same QEMU without vmlock.
+start_qemu() {
+	qemu_cmd
+	start_bg "${QEMU_CMD[@]}" "$@"
 	QEMU_PID=$BG_PID
 	wait_qmp
 }

@@ -281,14 +281,18 @@ matrix() {
 @test "the lock fds are the only fds added, inherited, pointing at the images" {
 	a=$(mkimg a.img)
 	b=$(mkimg b.img)
-	lister='for f in /proc/$$/fd/*; do t=$(readlink "$f") && echo "${f##*/} $t"; done'
-	# what the command sees without vmlock (bats has its own fds open)
-	run -0 --separate-stderr sh -c "$lister"
-	base=$output
-	run -0 --separate-stderr "$VMLOCK" run --lock "$a" --lock "$b:readonly" -- sh -c "$lister"
+	# a child lists the shell's fds, so that listing adds none to them
+	lister='find /proc/$$/fd -mindepth 1 -printf "%f %l\n"; :'
+	# what the command sees without vmlock (bats has its own fds open);
+	# both runs get the same stdio
+	out=$BATS_TEST_TMPDIR/fds.out
+	sh -c "$lister" >"$out" 2>/dev/null </dev/null
+	base=$(cat "$out")
+	"$VMLOCK" run --lock "$a" --lock "$b:readonly" -- sh -c "$lister" >"$out" 2>/dev/null </dev/null
+	output=$(cat "$out")
 	added=$(comm -13 <(sort <<<"$base") <(sort <<<"$output"))
 	removed=$(comm -23 <(sort <<<"$base") <(sort <<<"$output"))
-	[[ -z $removed ]] || fail "fds lost across vmlock: $removed"
+	[[ -z $removed ]] || fail "fds lost across vmlock: $removed; without: $base; with: $output"
 	[[ $(grep -c . <<<"$added") == 2 ]] || fail "expected two added fds, got: $added"
 	grep -qx "[0-9]* $(canon "$a")" <<<"$added" || fail "no fd on $a: $added"
 	grep -qx "[0-9]* $(canon "$b")" <<<"$added" || fail "no fd on $b: $added"
