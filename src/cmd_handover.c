@@ -16,19 +16,19 @@ static void handed_over(const char *path)
 
 int cmd_handover(int argc, const char **argv)
 {
-	char *pid_arg = NULL, *timeout_arg = NULL, *driver = NULL;
+	char *pid_arg = NULL, *timeout_arg = NULL;
 	const struct poptOption table[] = {
 		{ "pid", 'p', POPT_ARG_STRING, &pid_arg, 0,
 		  "the source QEMU process", "PID" },
 		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
 		  "seconds to wait for the target (default 60; -1: forever)",
 		  "SECONDS" },
-		{ "driver", 0, POPT_ARG_STRING, &driver, 0,
-		  "lock driver (default fcntl)", "NAME" },
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
 		  "say more", NULL },
 		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
 		  "print errors only", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)vl_setup_options, 0,
+		  "Driver and configuration:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
@@ -53,8 +53,8 @@ int cmd_handover(int argc, const char **argv)
 	else if (timeout_arg && !vl_parse_seconds(timeout_arg, &timeout))
 		rc = vl_fail(&e, EX_USAGE, "--timeout \"%s\": not a number of "
 			     "seconds", timeout_arg);
-	else if (!(drv = vl_driver_find(driver ? driver : "fcntl")))
-		rc = vl_fail(&e, EX_USAGE, "unknown driver \"%s\"", driver);
+	else if (!(drv = vl_setup_driver(&e)))
+		rc = e.code;
 	else {
 		struct vl_deadline d = vl_deadline_in(timeout);
 		rc = drv->handover(pid, &d, handed_over, &e);
@@ -63,7 +63,7 @@ int cmd_handover(int argc, const char **argv)
 		vl_warn("%s", e.msg);
 	free(pid_arg);
 	free(timeout_arg);
-	free(driver);
+	vl_setup_free();
 	poptFreeContext(ctx);
 	return rc;
 }

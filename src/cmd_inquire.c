@@ -4,9 +4,11 @@
 #include "driver.h"
 #include "holders.h"
 #include "lockproto.h"
+#include "lockspace.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <popt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <time.h>
+#include <unistd.h>
 
 struct finding {
 	char *path;
@@ -122,6 +125,26 @@ static void add_target(dev_t dev, ino_t ino, void *arg)
 	t->v[t->n++] = (struct holders_target){ .dev = dev, .ino = ino };
 }
 
+/* A lease file shows as what it stands for. */
+static char *display_path(char *path)
+{
+	if (!path || !lockspace_contains(path))
+		return path;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	char *key = fd >= 0 ? lockspace_read_key(fd) : NULL;
+	if (fd >= 0)
+		close(fd);
+	if (!key)
+		return path;
+	free(path);
+	if (!strncmp(key, "file:", 5)) {
+		char *file = xstrdup(key + 5);
+		free(key);
+		return file;
+	}
+	return key;
+}
+
 /* Every file locked in vmlock's byte range on this host. */
 static int find_all(struct finding **out, size_t *n, struct vl_error *e)
 {
@@ -132,7 +155,7 @@ static int find_all(struct finding **out, size_t *n, struct vl_error *e)
 	holders_scan(t.v, t.n);
 	*out = xcalloc(t.n, sizeof **out);
 	for (size_t i = 0; i < t.n; i++) {
-		(*out)[i].path = t.v[i].path ? t.v[i].path :
+		(*out)[i].path = t.v[i].path ? display_path(t.v[i].path) :
 			xasprintf("inode:%x:%x:%llu", major(t.v[i].dev),
 				  minor(t.v[i].dev),
 				  (unsigned long long)t.v[i].ino);
@@ -143,18 +166,21 @@ static int find_all(struct finding **out, size_t *n, struct vl_error *e)
 	return 0;
 }
 
-static int find_paths(const struct vl_driver *drv, const char **paths,
-		      struct finding **out, size_t *n, struct vl_error *e)
+static int find_resources(const struct vl_driver *drv,
+			  const struct vl_reslist *l, struct finding **out,
+			  size_t *n, struct vl_error *e)
 {
 	int rc = 0;
 
-	*out = xcalloc(0, sizeof **out);
+	*out = xcalloc(l->n, sizeof **out);
 	*n = 0;
-	for (; paths && *paths; paths++) {
-		char *real = realpath(*paths, NULL);
-		struct vl_resource r = { .path = real ? real : (char *)*paths,
-					 .kind = VL_FILE };
+	for (size_t i = 0; i < l->n; i++) {
+		struct vl_resource r = l->v[i];
+		char *real = r.kind == VL_FILE ? realpath(r.path, NULL) : NULL;
 		struct vl_holders h = {0};
+
+		if (real)
+			r.path = real;
 		int one = drv->inquire(&r, &h, e);
 		if (one) {
 			vl_warn("%s", e->msg);
@@ -162,11 +188,37 @@ static int find_paths(const struct vl_driver *drv, const char **paths,
 			free(real);
 			continue;
 		}
-		*out = xreallocarray(*out, *n + 1, sizeof **out);
 		(*out)[(*n)++] = (struct finding){
-			real ? real : xstrdup(*paths), h };
+			real ? real : r.kind == VL_LEASE
+				? xasprintf("lease:%s", r.path)
+				: xstrdup(r.path), h };
 	}
 	return rc;
+}
+
+/* PATH arguments and --lease NAME options, in order. */
+static int read_resources(poptContext ctx, struct vl_reslist *l,
+			  const char *what)
+{
+	int opt;
+	char *arg;
+
+	while ((opt = poptGetNextOpt(ctx)) > 0)
+		if ((arg = poptGetOptArg(ctx))) {
+			vl_reslist_add(l, VL_LEASE, arg, VL_EXCLUSIVE, 0);
+			free(arg);
+		}
+	if (opt < -1) {
+		vl_warn("%s: %s", poptBadOption(ctx, 0), poptStrerror(opt));
+		return EX_USAGE;
+	}
+	for (const char *p; (p = poptGetArg(ctx));)
+		vl_reslist_add(l, VL_FILE, p, VL_EXCLUSIVE, 0);
+	if (what && !l->n) {
+		vl_warn("%s", what);
+		return EX_USAGE;
+	}
+	return 0;
 }
 
 static void free_findings(struct finding *f, size_t n)
@@ -178,49 +230,62 @@ static void free_findings(struct finding *f, size_t n)
 	free(f);
 }
 
-static int usage_error(poptContext ctx, int opt, const char *what)
+static void pruned(const char *key)
 {
-	if (opt < -1)
-		vl_warn("%s: %s", poptBadOption(ctx, 0), poptStrerror(opt));
-	else
-		vl_warn("%s", what);
-	poptPrintUsage(ctx, stderr, 0);
-	poptFreeContext(ctx);
-	return EX_USAGE;
+	vl_note("pruned stale lease file of %s", key);
 }
+
+enum { OPT_LEASE = 1 };
+
+#define LEASE_OPTION { "lease", 'l', POPT_ARG_STRING, NULL, OPT_LEASE, \
+	"the named resource NAME; repeatable", "NAME" }
+#define SETUP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
+	(void *)vl_setup_options, 0, "Driver and configuration:", NULL }
 
 int cmd_inquire(int argc, const char **argv)
 {
-	int json = 0, all = 0;
+	int json = 0, all = 0, prune = 0;
 	const struct poptOption table[] = {
 		{ "json", 'j', POPT_ARG_NONE, &json, 0,
 		  "print one JSON object", NULL },
 		{ "all", 'a', POPT_ARG_NONE, &all, 0,
 		  "every resource held through vmlock on this host", NULL },
+		{ "prune", 0, POPT_ARG_NONE, &prune, 0,
+		  "with --all: remove lease files that nobody holds", NULL },
+		LEASE_OPTION,
+		SETUP_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
 	poptContext ctx = poptGetContext("vmlock inquire", argc, argv, table, 0);
+	const struct vl_driver *drv = NULL;
+	struct vl_reslist l = {0};
 	struct finding *f = NULL;
 	struct vl_error e = {0};
 	size_t n = 0;
-	int opt, rc;
+	int rc;
 
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] PATH...");
-	while ((opt = poptGetNextOpt(ctx)) > 0)
-		;
-	const char **paths = poptGetArgs(ctx);
-	if (opt < -1 || (!all && !paths))
-		return usage_error(ctx, opt, "no PATH given (or --all)");
-	rc = all ? find_all(&f, &n, &e)
-		 : find_paths(vl_driver_find("fcntl"), paths, &f, &n, &e);
-	if (all && rc)
+	rc = read_resources(ctx, &l, NULL);
+	if (!rc && !all && !l.n)
+		rc = vl_fail(&e, EX_USAGE, "no PATH given (or --lease, or --all)");
+	else if (!rc && prune && !all)
+		rc = vl_fail(&e, EX_USAGE, "--prune goes with --all");
+	else if (!rc && !(drv = vl_setup_driver(&e)))
+		rc = e.code;
+	else if (!rc && prune)
+		rc = lockspace_prune(pruned, &e);
+	if (!rc)
+		rc = all ? find_all(&f, &n, &e) : find_resources(drv, &l, &f, &n, &e);
+	if (rc && (all || !drv))
 		vl_warn("%s", e.msg);
-	if (json)
+	if (f && json)
 		print_json(stdout, f, n);
-	else
+	else if (f)
 		print_table(stdout, f, n);
 	free_findings(f, n);
+	vl_reslist_free(&l);
+	vl_setup_free();
 	poptFreeContext(ctx);
 	return rc;
 }
@@ -263,12 +328,13 @@ static int signal_holders(const struct finding *f, int sig)
 	return rc;
 }
 
-static bool all_free(const struct vl_driver *drv, struct finding *f, size_t n)
+static bool all_free(const struct vl_driver *drv, const struct vl_reslist *l,
+		     struct finding *f, size_t n)
 {
 	bool free_now = true;
 
 	for (size_t i = 0; i < n; i++) {
-		struct vl_resource r = { .path = f[i].path, .kind = VL_FILE };
+		struct vl_resource r = l->v[i];
 		struct vl_error e;
 		vl_holders_free(&f[i].holders);
 		if (drv->inquire(&r, &f[i].holders, &e) == 0)
@@ -277,20 +343,20 @@ static bool all_free(const struct vl_driver *drv, struct finding *f, size_t n)
 	return free_now;
 }
 
-static int revoke_all(const struct vl_driver *drv, struct finding *f, size_t n,
-		      int sig, double grace)
+static int revoke_all(const struct vl_driver *drv, const struct vl_reslist *l,
+		      struct finding *f, size_t n, int sig, double grace)
 {
 	struct vl_deadline d = vl_deadline_in(grace);
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)
 		rc = signal_holders(&f[i], sig) ?: rc;
-	while (!all_free(drv, f, n) && !vl_deadline_passed(&d))
+	while (!all_free(drv, l, f, n) && !vl_deadline_passed(&d))
 		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
-	if (!all_free(drv, f, n)) {
+	if (!all_free(drv, l, f, n)) {
 		for (size_t i = 0; i < n; i++)
 			rc = signal_holders(&f[i], SIGKILL) ?: rc;
-		for (int tries = 0; tries < 100 && !all_free(drv, f, n); tries++)
+		for (int tries = 0; tries < 100 && !all_free(drv, l, f, n); tries++)
 			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 	}
 	for (size_t i = 0; i < n; i++)
@@ -312,34 +378,41 @@ int cmd_revoke(int argc, const char **argv)
 		  "signal to send first (default TERM)", "SIG" },
 		{ "grace", 'g', POPT_ARG_STRING, &grace_arg, 0,
 		  "seconds to wait before SIGKILL (default 10)", "SECONDS" },
+		LEASE_OPTION,
+		SETUP_OPTIONS,
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
 	poptContext ctx = poptGetContext("vmlock revoke", argc, argv, table, 0);
-	const struct vl_driver *drv = vl_driver_find("fcntl");
-	struct finding *f;
-	struct vl_error e;
+	const struct vl_driver *drv = NULL;
+	struct vl_reslist l = {0};
+	struct finding *f = NULL;
+	struct vl_error e = {0};
 	double grace = 10;
-	size_t n;
-	int opt, sig, rc;
+	size_t n = 0;
+	int sig, rc;
 
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] PATH...");
-	while ((opt = poptGetNextOpt(ctx)) > 0)
-		;
-	const char **paths = poptGetArgs(ctx);
+	rc = read_resources(ctx, &l, "no PATH given (or --lease)");
 	sig = signame ? signal_number(signame) : SIGTERM;
-	if (opt < -1 || !paths || sig < 0 ||
-	    (grace_arg && (!vl_parse_seconds(grace_arg, &grace) || grace < 0))) {
-		free(signame);
-		free(grace_arg);
-		return usage_error(ctx, opt, !paths ? "no PATH given" :
-				   sig < 0 ? "unknown --signal" :
-				   "--grace: not a number of seconds");
-	}
-	rc = find_paths(drv, paths, &f, &n, &e);
+	if (!rc && sig < 0)
+		rc = vl_fail(&e, EX_USAGE, "--signal \"%s\": unknown signal",
+			     signame);
+	else if (!rc && grace_arg && (!vl_parse_seconds(grace_arg, &grace) ||
+				      grace < 0))
+		rc = vl_fail(&e, EX_USAGE, "--grace \"%s\": not a number of "
+			     "seconds", grace_arg);
+	else if (!rc && !(drv = vl_setup_driver(&e)))
+		rc = e.code;
+	if (rc && e.code)
+		vl_warn("%s", e.msg);
 	if (!rc)
-		rc = revoke_all(drv, f, n, sig, grace);
+		rc = find_resources(drv, &l, &f, &n, &e);
+	if (!rc)
+		rc = revoke_all(drv, &l, f, n, sig, grace);
 	free_findings(f, n);
+	vl_reslist_free(&l);
+	vl_setup_free();
 	free(signame);
 	free(grace_arg);
 	poptFreeContext(ctx);

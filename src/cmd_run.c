@@ -18,14 +18,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OPT_LOCK = 1, OPT_WAIT, OPT_QUIET, OPT_VERBOSE, OPT_KEEP_CAP };
+enum { OPT_LOCK = 1, OPT_LEASE, OPT_WAIT, OPT_QUIET, OPT_VERBOSE,
+       OPT_KEEP_CAP };
 
 struct run_opts {
 	struct vl_reslist plan;
 	double wait;
 	bool wait_set;
-	int dry_run, no_backing, force_qemu, incoming, no_groups, no_new_privs;
-	char *driver, *config, *user, *group;
+	int dry_run, no_backing, force_qemu, incoming, no_groups, no_new_privs,
+	    no_vm_lease;
+	char *user, *group;
 	const char **keep_caps;
 	size_t n_keep_caps;
 	const char **command;
@@ -43,6 +45,11 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "lock", 'l', POPT_ARG_STRING, &arg, OPT_LOCK,
 		  "lock PATH in MODE (exclusive, shared, readonly; default "
 		  "exclusive); repeatable", "PATH[:MODE]" },
+		{ "lease", 0, POPT_ARG_STRING, &arg, OPT_LEASE,
+		  "lock the named resource NAME (a lease file in the "
+		  "lockspace); repeatable", "NAME[:MODE]" },
+		{ "no-vm-lease", 0, POPT_ARG_NONE, &o->no_vm_lease, 0,
+		  "no exclusive lease on the QEMU command line's -uuid", NULL },
 		{ "wait", 'w', POPT_ARG_STRING, &arg, OPT_WAIT,
 		  "wait up to SECONDS for busy resources (0: fail at once, "
 		  "the default; -1: forever)", "SECONDS" },
@@ -57,11 +64,6 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "qemu", 0, POPT_ARG_NONE, &o->force_qemu, 0,
 		  "read the command as a QEMU command line whatever its name",
 		  NULL },
-		{ "driver", 0, POPT_ARG_STRING, &o->driver, 0,
-		  "lock driver (default fcntl)", "NAME" },
-		{ "config", 'c', POPT_ARG_STRING, &o->config, 0,
-		  "configuration file (default $VMLOCK_CONFIG, else "
-		  VL_CONFIG_DEFAULT ")", "FILE" },
 		{ "user", 'u', POPT_ARG_STRING, &o->user, 0,
 		  "as root: after locking, run the command as USER", "USER" },
 		{ "group", 'g', POPT_ARG_STRING, &o->group, 0,
@@ -78,6 +80,8 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		  "say what is locked", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, NULL, OPT_QUIET,
 		  "print errors only", NULL },
+		{ NULL, 0, POPT_ARG_INCLUDE_TABLE, (void *)vl_setup_options, 0,
+		  "Driver and configuration:", NULL },
 		POPT_AUTOHELP
 		POPT_TABLEEND
 	};
@@ -90,6 +94,9 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		switch (opt) {
 		case OPT_LOCK:
 			rc = vl_plan_add_spec(&o->plan, VL_FILE, arg, e);
+			break;
+		case OPT_LEASE:
+			rc = vl_plan_add_spec(&o->plan, VL_LEASE, arg, e);
 			break;
 		case OPT_WAIT:
 			if (!vl_parse_seconds(arg, &o->wait))
@@ -216,24 +223,17 @@ static struct vl_identity identity(const struct run_opts *o)
 }
 
 /* Settings the command line left open come from the configuration. */
-static int apply_config(struct run_opts *o, struct vl_error *e)
+static int apply_config(struct run_opts *o, const struct vl_config *c,
+			struct vl_error *e)
 {
-	struct vl_config c = { .backing = -1 };
-	int rc = vl_config_load(o->config, &c, e);
-
-	if (rc)
-		return rc;
-	if (!o->driver && c.driver)
-		o->driver = xstrdup(c.driver);
-	if (!o->wait_set && c.wait_set)
-		o->wait = c.wait;
-	if (!o->no_backing && c.backing == 0)
+	if (!o->wait_set && c->wait_set)
+		o->wait = c->wait;
+	if (!o->no_backing && c->backing == 0)
 		o->no_backing = 1;
-	if (!o->user && c.user)
-		o->user = xstrdup(c.user);
-	if (!o->group && c.group)
-		o->group = xstrdup(c.group);
-	vl_config_free(&c);
+	if (!o->user && c->user)
+		o->user = xstrdup(c->user);
+	if (!o->group && c->group)
+		o->group = xstrdup(c->group);
 	struct vl_identity id = identity(o);
 	return vl_identity_check(&id, e);
 }
@@ -278,14 +278,10 @@ int cmd_run(int argc, const char **argv)
 	const struct vl_driver *drv = NULL;
 	int rc = parse_options(argc, argv, &o, &e);
 
+	if (!rc && !(drv = vl_setup_driver(&e)))
+		rc = e.code;
 	if (!rc)
-		rc = apply_config(&o, &e);
-	if (!rc) {
-		drv = vl_driver_find(o.driver ? o.driver : "fcntl");
-		if (!drv)
-			rc = vl_fail(&e, EX_USAGE, "unknown driver \"%s\"",
-				     o.driver);
-	}
+		rc = apply_config(&o, &vl_setup.conf, &e);
 	if (!rc)
 		rc = build_plan(&o, &e);
 	if (!rc && o.dry_run)
@@ -301,8 +297,7 @@ int cmd_run(int argc, const char **argv)
 	for (size_t i = 0; i < o.n_keep_caps; i++)
 		free((char *)o.keep_caps[i]);
 	free(o.keep_caps);
-	free(o.driver);
-	free(o.config);
+	vl_setup_free();
 	free(o.user);
 	free(o.group);
 	return rc;

@@ -7,4 +7,22 @@ int cmd_inquire(int argc, const char **argv);
 int cmd_revoke(int argc, const char **argv);
 int cmd_handover(int argc, const char **argv);
 
+#include "conf.h"
+#include "driver.h"
+
+#include <popt.h>
+
+/* --driver, --lockspace, --config: every command that locks or looks. */
+struct vl_setup {
+	char *driver, *lockspace, *config;
+	struct vl_config conf;
+};
+
+extern struct vl_setup vl_setup;
+extern const struct poptOption vl_setup_options[];
+
+/* Loads the configuration and the driver, the command line winning. */
+const struct vl_driver *vl_setup_driver(struct vl_error *e);
+void vl_setup_free(void);
+
 #endif

@@ -4,9 +4,16 @@
 #define VMLOCK_DRIVER_H
 
 #include "resource.h"
-#include "util.h"
 
 #define VL_DRIVER_ABI 1
+
+/* A module defines VL_DRIVER_DEFINE(name) = { ... }; the same source
+ * built into vmlock defines vl_driver_NAME instead. */
+#ifdef VL_MODULE
+#define VL_DRIVER_DEFINE(name) const struct vl_driver vmlock_driver
+#else
+#define VL_DRIVER_DEFINE(name) const struct vl_driver vl_driver_##name
+#endif
 
 /* One holder of a resource, as a driver sees it. */
 struct vl_holder {
@@ -28,9 +35,18 @@ struct vl_acquire_opts {
 	bool incoming;		/* target of a migration: take what is offered */
 };
 
+/* What a driver may read of the configuration. */
+struct vl_driver_config {
+	const char *lockspace;		/* directory, or NULL */
+	const char *(*option)(const void *ctx, const char *key);
+	const void *ctx;
+};
+
 struct vl_driver {
 	unsigned abi;		/* VL_DRIVER_ABI */
 	const char *name;
+	/* Once, before anything else; may be NULL. */
+	int (*init)(const struct vl_driver_config *c, struct vl_error *e);
 	/* Lock every resource of l in its mode, or none: on failure nothing
 	 * stays locked and e says why (75 busy, naming path, modes, holder).
 	 * Lock fds are close-on-exec. */
@@ -51,7 +67,11 @@ struct vl_driver {
 			void (*done)(const char *path), struct vl_error *e);
 };
 
-const struct vl_driver *vl_driver_find(const char *name);
+/* A module NAME.so from $VMLOCK_DRIVER_DIR or PKGLIBDIR/drivers, else
+ * the driver built in; initialised. Returns NULL with e set (78). */
+const struct vl_driver *vl_driver_load(const char *name,
+				       const struct vl_driver_config *c,
+				       struct vl_error *e);
 
 struct vl_holder *vl_holders_add(struct vl_holders *h);
 void vl_holders_free(struct vl_holders *h);

@@ -1007,7 +1007,7 @@ static int scan_sys_args(int argc, char *const argv[], sys_visit visit,
 			if (!o)
 				return unknown_sys_option(argv[i], e);
 			value = NULL;
-			if (o->kind != SYS_FLAG) {
+			if (o->kind != SYS_FLAG && o->kind != SYS_SNAPSHOT) {
 				if (i + 1 >= argc)
 					return vl_fail(e, EX_USAGE, "QEMU option "
 						       "\"%s\" needs a value",

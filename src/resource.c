@@ -64,6 +64,16 @@ void vl_reslist_free(struct vl_reslist *l)
 	*l = (struct vl_reslist){0};
 }
 
+const char *vl_resource_label(const struct vl_resource *r)
+{
+	static char label[4096 + 8];
+
+	if (r->kind == VL_FILE)
+		return r->path;
+	snprintf(label, sizeof label, "lease:%s", r->path);
+	return label;
+}
+
 int vl_fail(struct vl_error *e, int code, const char *fmt, ...)
 {
 	va_list ap;

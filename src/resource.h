@@ -1,5 +1,6 @@
 /* Resources to lock, the modes they are wanted in, and errors reported
- * without exiting, so that readers stay pure and testable. */
+ * without exiting, so that readers stay pure and testable. Installed with
+ * driver.h for driver modules. */
 #ifndef VMLOCK_RESOURCE_H
 #define VMLOCK_RESOURCE_H
 
@@ -7,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <sysexits.h>
+#include <time.h>
 
 enum vl_mode { VL_EXCLUSIVE, VL_SHARED, VL_READONLY };
 enum vl_kind { VL_FILE, VL_LEASE };
@@ -28,6 +30,12 @@ struct vl_reslist {
 	size_t n, cap;
 };
 
+/* A point on CLOCK_MONOTONIC, or never (forever = true). */
+struct vl_deadline {
+	bool forever;
+	struct timespec at;
+};
+
 /* A failure: an exit code from DESIGN.md and the message to print. */
 struct vl_error {
 	int code;
@@ -46,6 +54,8 @@ struct vl_resource *vl_reslist_add(struct vl_reslist *l, enum vl_kind kind,
 				   const char *path, enum vl_mode mode,
 				   unsigned depth);
 void vl_reslist_free(struct vl_reslist *l);
+/* How messages name a resource: its path, or "lease:NAME". */
+const char *vl_resource_label(const struct vl_resource *r);
 
 /* Sets e and returns code. */
 int vl_fail(struct vl_error *e, int code, const char *fmt, ...)

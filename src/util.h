@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "resource.h"
+
 extern const char *vl_progname;
 extern int vl_verbosity;	/* -1 quiet, 0 normal, 1 verbose */
 
@@ -21,12 +23,6 @@ void vl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vl_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void vl_die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* A point on CLOCK_MONOTONIC, or never (forever = true). */
-struct vl_deadline {
-	bool forever;
-	struct timespec at;
-};
 
 /* seconds < 0: forever */
 struct vl_deadline vl_deadline_in(double seconds);

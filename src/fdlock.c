@@ -1,0 +1,367 @@
+/* The engine of the drivers whose locks are OFD locks on a file. */
+#include "config.h"
+#include "fdlock.h"
+#include "holders.h"
+#include "lockproto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int fdlock_above_stdio(int fd)
+{
+	if (fd < 0 || fd > 2)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int err = errno;
+	close(fd);
+	errno = err;
+	return high;
+}
+
+int fdlock_open_image(struct vl_resource *r, struct vl_error *e)
+{
+	int flags = O_NOCTTY | O_NONBLOCK | O_CLOEXEC |
+		    (r->mode == VL_READONLY ? O_RDONLY : O_RDWR);
+	struct stat st;
+
+	r->fd = fdlock_above_stdio(open(r->path, flags));
+	if (r->fd < 0)
+		return vl_fail(e, vl_errno_code(errno), "%s: cannot open for %s "
+			       "(%s): %s", r->path, vl_mode_name(r->mode),
+			       r->mode == VL_READONLY ? "read" : "read-write",
+			       strerror(errno));
+	if (fstat(r->fd, &st) < 0)
+		return vl_fail(e, EX_OSERR, "%s: %s", r->path, strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return vl_fail(e, EX_NOINPUT, "%s: not a regular file or block "
+			       "device", r->path);
+	if ((r->dev || r->ino) && (r->dev != st.st_dev || r->ino != st.st_ino))
+		return vl_fail(e, EX_TEMPFAIL, "%s: replaced while vmlock was "
+			       "reading it; nothing locked", r->path);
+	r->dev = st.st_dev;
+	r->ino = st.st_ino;
+	return 0;
+}
+
+void fdlock_release(struct vl_reslist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].fd >= 0) {
+			close(l->v[i].fd);	/* drops its OFD locks */
+			l->v[i].fd = -1;
+		}
+}
+
+static void unlock_all(struct vl_reslist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].fd >= 0)
+			lp_unlock(l->v[i].fd);
+}
+
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	bool found;
+};
+
+static void match_file(dev_t dev, ino_t ino, void *arg)
+{
+	struct file_id *id = arg;
+
+	id->found |= dev == id->dev && ino == id->ino;
+}
+
+/* A lock seen through F_OFD_GETLK but held by no process we can see:
+ * local (in /proc/locks) but another user's, or another host's. */
+static bool locked_on_this_host(dev_t dev, ino_t ino)
+{
+	struct file_id id = { dev, ino, false };
+
+	holders_locked_files(match_file, &id);
+	return id.found;
+}
+
+static bool already_listed(const struct vl_holders *h,
+			   const struct lp_conflict *c)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (h->v[i].role == (int)c->role && h->v[i].mode == c->mode)
+			return true;
+	return false;
+}
+
+/* Local holders from /proc, plus those only the kernel's view shows. */
+void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out)
+{
+	dev_t dev = st->st_dev;
+	ino_t ino = st->st_ino;
+	struct holders_target t = { .dev = dev, .ino = ino };
+	struct lp_conflict seen[8];
+	size_t n = fd >= 0 ? lp_probe(fd, seen, 8) : 0;
+	bool local = true;
+
+	holders_scan(&t, 1);
+	*out = t.holders;
+	if (n && !out->n)
+		local = locked_on_this_host(dev, ino);
+	for (size_t i = 0; i < n; i++) {
+		if (already_listed(out, &seen[i]))
+			continue;
+		struct vl_holder *h = vl_holders_add(out);
+		h->remote = !local;
+		h->mode = seen[i].mode;
+		h->role = seen[i].role;
+	}
+	free(t.path);
+}
+
+static char *holders_text(const struct vl_holders *h)
+{
+	char *text = xstrdup("");
+
+	for (size_t i = 0; i < h->n; i++) {
+		char *one = vl_holder_describe(&h->v[i]);
+		char *joined = xasprintf("%s%s%s", text, i ? ", " : "", one);
+		free(one);
+		free(text);
+		text = joined;
+	}
+	return text;
+}
+
+static int busy(const struct vl_resource *r, const struct lp_conflict *c,
+		bool waited, struct vl_error *e)
+{
+	struct vl_holders h = {0};
+	enum vl_mode held = c->mode;
+	struct stat st;
+
+	if (fstat(r->fd, &st) == 0)	/* the carrier: image or lease file */
+		fdlock_holders(r->fd, &st, &h);
+	for (size_t i = 0; i < h.n; i++)
+		if (h.v[i].role == LP_HOLDER || h.v[i].role == LP_INCOMING) {
+			held = h.v[i].mode;
+			break;
+		}
+	char *who = h.n ? holders_text(&h) : xstrdup("a holder that has gone");
+	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s",
+		vl_resource_label(r),
+		waited ? " (--wait ran out)" : "", vl_mode_name(r->mode),
+		vl_mode_name(held), who);
+	free(who);
+	vl_holders_free(&h);
+	return EX_TEMPFAIL;
+}
+
+static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
+{
+	if (err == ENOLCK || err == EOPNOTSUPP || err == EINVAL)
+		return vl_fail(e, EX_OSERR, "%s: the file system does not "
+			       "support OFD locks (%s)", vl_resource_label(r),
+			       strerror(err));
+	return vl_fail(e, vl_errno_code(err), "%s: cannot lock %s: %s",
+		       vl_resource_label(r), vl_mode_name(r->mode),
+		       strerror(err));
+}
+
+static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
+{
+	if (incoming && r->mode == VL_EXCLUSIVE)
+		return lp_lock_incoming(r->fd, c);
+	return lp_lock(r->fd, r->mode, c);
+}
+
+/* All or nothing. Waits only while holding no lock, so two launchers
+ * wanting overlapping sets can never deadlock. */
+/* A lock taken on a file that was since replaced (a pruned lease file):
+ * open the file now under that name, and start again. */
+static int reopen_stale(struct vl_reslist *l, const struct fdlock_ops *ops,
+			bool *stale, struct vl_error *e)
+{
+	*stale = false;
+	for (size_t i = 0; i < l->n && ops->still_valid; i++) {
+		struct vl_resource *r = &l->v[i];
+		if (r->fd < 0 || ops->still_valid(r))
+			continue;
+		if (!*stale)
+			unlock_all(l);
+		*stale = true;
+		close(r->fd);
+		int rc = ops->open(r, e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
+		    const struct fdlock_ops *ops, struct vl_error *e)
+{
+	bool patient = !vl_deadline_passed(&o->deadline);
+
+	for (;;) {
+		size_t i;
+		struct lp_conflict c;
+		bool stale;
+		int rc = 0;
+
+		for (i = 0; i < l->n && !rc; i++)
+			if (l->v[i].fd >= 0)
+				rc = lock_one(&l->v[i], o->incoming, &c);
+		if (!rc) {
+			rc = reopen_stale(l, ops, &stale, e);
+			if (rc || !stale)
+				return rc;
+			continue;
+		}
+		struct vl_resource *r = &l->v[i - 1];
+		unlock_all(l);
+		if (rc != EAGAIN)
+			return lock_error(r, rc, e);
+		/* an incoming target polls: an offer may appear any time */
+		rc = o->incoming && r->mode == VL_EXCLUSIVE
+			? lp_pause(&o->deadline)
+			: lp_wait(r->fd, r->mode, &c, &o->deadline);
+		if (rc == ETIMEDOUT) {
+			lp_unlock(r->fd);
+			return busy(r, &c, patient, e);
+		}
+		if (rc) {
+			lp_unlock(r->fd);
+			return lock_error(r, rc, e);
+		}
+	}
+}
+
+int fdlock_acquire(struct vl_reslist *l, const struct vl_acquire_opts *o,
+		   const struct fdlock_ops *ops, struct vl_error *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < l->n && !rc; i++)
+		rc = ops->open(&l->v[i], e);
+	if (!rc)
+		rc = lock_all(l, o, ops, e);
+	if (rc)
+		fdlock_release(l);
+	return rc;
+}
+
+int fdlock_prepare_exec(struct vl_reslist *l, struct vl_error *e)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].fd >= 0 && fcntl(l->v[i].fd, F_SETFD, 0) < 0)
+			return vl_fail(e, EX_OSERR, "%s: %s", l->v[i].path,
+				       strerror(errno));
+	return 0;
+}
+
+struct offer {
+	int fd, slot;
+	const char *path;
+	bool taken;
+};
+
+/* Opens the very file the process holds, through its fd. */
+static int open_held(long pid, const struct pid_lock *pl)
+{
+	char proc[64];
+	struct stat st;
+
+	snprintf(proc, sizeof proc, "/proc/%ld/fd/%d", pid, pl->fd);
+	int fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && pl->path)
+		fd = open(pl->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != pl->dev ||
+			st.st_ino != pl->ino)) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+static size_t count_taken(struct offer *o, size_t n,
+			  void (*done)(const char *path))
+{
+	size_t taken = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!o[i].taken && lp_slot_taken(o[i].fd, o[i].slot)) {
+			o[i].taken = true;
+			done(o[i].path);
+		}
+		taken += o[i].taken;
+	}
+	return taken;
+}
+
+static int make_offers(long pid, struct pid_lock *pl, size_t n,
+		       struct offer *o, size_t *count, struct vl_error *e)
+{
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pl[i].mode != VL_EXCLUSIVE || pl[i].role == LP_OFFER)
+			continue;
+		struct offer *of = &o[(*count)++];
+		*of = (struct offer){ .fd = open_held(pid, &pl[i]),
+				      .slot = lp_slot_to_offer(pl[i].byte),
+				      .path = pl[i].path ? pl[i].path : "?" };
+		if (of->fd < 0)
+			return vl_fail(e, vl_errno_code(errno), "%s: cannot open "
+				       "it as pid %ld holds it: %s", of->path,
+				       pid, strerror(errno));
+		int rc = lp_offer(of->fd, of->slot);
+		if (rc)
+			return lock_error(&(struct vl_resource){
+				.path = (char *)of->path, .mode = VL_EXCLUSIVE },
+				rc, e);
+	}
+	return 0;
+}
+
+int fdlock_handover(long pid, const struct vl_deadline *d,
+		    void (*done)(const char *path), struct vl_error *e)
+{
+	struct pid_lock *pl;
+	size_t n, count;
+	int rc = holders_of_pid(pid, &pl, &n);
+
+	if (rc)
+		return vl_fail(e, rc == ESRCH || rc == ENOENT ? EX_NOINPUT :
+			       vl_errno_code(rc), "pid %ld: %s", pid,
+			       rc == ENOENT ? "no such process" : strerror(rc));
+	struct offer *o = xcalloc(n, sizeof *o);
+	rc = make_offers(pid, pl, n, o, &count, e);
+	if (!rc && count == 0)
+		vl_note("pid %ld holds nothing exclusive through vmlock: "
+			"nothing to hand over", pid);
+	while (!rc && count_taken(o, count, done) < count &&
+	       !vl_deadline_passed(d))
+		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
+	for (size_t i = 0; i < count; i++)
+		if (o[i].fd >= 0)
+			lp_unlock(o[i].fd);	/* withdraw, then look once more */
+	if (!rc && count_taken(o, count, done) < count) {
+		for (size_t i = 0; i < count; i++)
+			if (!o[i].taken)
+				vl_warn("%s: not taken by a target within the "
+					"timeout; offer withdrawn, pid %ld keeps "
+					"it", o[i].path, pid);
+		rc = vl_fail(e, EX_TEMPFAIL, "handover of pid %ld timed out",
+			     pid);
+	}
+	for (size_t i = 0; i < count; i++)
+		if (o[i].fd >= 0)
+			close(o[i].fd);
+	free(o);
+	pid_locks_free(pl, n);
+	return rc;
+}
