@@ -342,7 +342,17 @@ start_qemu() {
 	wait_qmp
 }
 
+_qmp_up() {
+	[[ -S $QMP_SOCK ]] || ! alive "$QEMU_PID"
+}
+
 wait_qmp() {
+	wait_until "$VL_PATIENCE" _qmp_up || true
+	if ! alive "$QEMU_PID"; then
+		echo "# QEMU (pid $QEMU_PID) died:" >&2
+		cat "$BATS_TEST_TMPDIR/holder.$QEMU_PID.err" >&2
+		return 1
+	fi
 	run qmp '{"execute": "query-status"}'
 	if [[ $status != 0 || $output != *'"return"'* ]]; then
 		echo "# QEMU does not answer QMP: $output" >&2

@@ -276,6 +276,43 @@ matrix() {
 	assert_free "$c"
 }
 
+@test "a path with a colon that is no mode is a path" {
+	img=$(mkimg "vm:1.img")
+	start_holder "$img"
+	run -75 --separate-stderr "$VMLOCK" run --lock "$img:readonly" -- true
+	[[ $stderr == *"$(canon "$img")"* ]] || fail "$stderr"
+}
+
+# foreign_holder TYPE PATH: a process outside vmlock holding an OFD lock of
+# TYPE (r or w) on byte 0 of PATH, as libvirt's virtlockd does.
+foreign_holder() {
+	start_bg "$PY" -c '
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[2], os.O_RDWR)
+t = fcntl.F_WRLCK if sys.argv[1] == "w" else fcntl.F_RDLCK
+fcntl.fcntl(fd, getattr(fcntl, "F_OFD_SETLK", 37), struct.pack("@hhqqi4x", t, 0, 0, 1, 0))
+open(sys.argv[3], "w").close()
+time.sleep(300)
+' "$1" "$2" "$BATS_TEST_TMPDIR/foreign.ready"
+	wait_until "$VL_PATIENCE" test -e "$BATS_TEST_TMPDIR/foreign.ready" || fail "foreign holder not ready"
+	FOREIGN_PID=$BG_PID
+}
+
+@test "a lock manager outside vmlock on byte 0 (virtlockd style) is respected" {
+	img=$(mkimg disk.img)
+	foreign_holder w "$img"
+	for mode in exclusive shared readonly; do
+		run --separate-stderr "$VMLOCK" run --lock "$img:$mode" -- true
+		[[ $status == 75 ]] || fail "foreign write lock, $mode: status $status: $stderr"
+		stderr_has "$(canon "$img")" "outside vmlock" "pid $FOREIGN_PID"
+	done
+	kill_wait "$FOREIGN_PID"
+	rm -f "$BATS_TEST_TMPDIR/foreign.ready"
+	foreign_holder r "$img"
+	run -75 --separate-stderr "$VMLOCK" run --lock "$img" -- true
+	run -0 --separate-stderr "$VMLOCK" run --lock "$img:readonly" -- true
+}
+
 # --- fds ---------------------------------------------------------------------
 
 @test "the lock fds are the only fds added, inherited, pointing at the images" {
@@ -494,6 +531,50 @@ matrix() {
 	kill_wait "$holder"
 	wait_held "$waiter" "$a"
 	wait_held "$waiter" "$b"
+}
+
+@test "two waiters for one exclusive lock: exactly one gets it when the holder exits, then the other" {
+	a=$(mkimg a.img)
+	start_holder "$a"
+	holder=$HOLDER_PID
+	start_bg "$VMLOCK" run --wait -1 --lock "$a" -- sleep 300
+	w1=$BG_PID
+	start_bg "$VMLOCK" run --wait -1 --lock "$a" -- sleep 300
+	w2=$BG_PID
+	sleep 0.5
+	alive "$w1"
+	alive "$w2"
+	kill_wait "$holder"
+	held_by_one() {
+		vl_py heldby "$w1" "$a" || vl_py heldby "$w2" "$a"
+	}
+	wait_until "$VL_PATIENCE" held_by_one || fail "no waiter took the lock"
+	# give a wrong second winner time to show up
+	sleep 0.5
+	n=0
+	vl_py heldby "$w1" "$a" && n=$((n + 1))
+	vl_py heldby "$w2" "$a" && n=$((n + 1))
+	[[ $n == 1 ]] || fail "$n waiters hold the exclusive lock"
+	if vl_py heldby "$w1" "$a"; then winner=$w1 loser=$w2; else winner=$w2 loser=$w1; fi
+	alive "$loser"
+	kill_wait "$winner"
+	wait_held "$loser" "$a"
+}
+
+@test "two waiters wanting the same two images in opposite orders do not deadlock" {
+	a=$(mkimg a.img)
+	b=$(mkimg b.img)
+	start_holder "$a" "$b" -- sleep 1
+	start_bg timeout 60 "$VMLOCK" run --wait 30 --lock "$a" --lock "$b" -- sleep 0.3
+	w1=$BG_PID
+	start_bg timeout 60 "$VMLOCK" run --wait 30 --lock "$b" --lock "$a" -- sleep 0.3
+	w2=$BG_PID
+	st1=0 st2=0
+	wait "$w1" || st1=$?
+	wait "$w2" || st2=$?
+	[[ $st1 == 0 && $st2 == 0 ]] || fail "waiters ended $st1 and $st2 (124: deadlocked): $(cat "$BATS_TEST_TMPDIR"/bg.*.err)"
+	assert_free "$a"
+	assert_free "$b"
 }
 
 # cpu_of_wait SPEC_HELD SPEC_WANTED: CPU seconds of a 2 s --wait that runs out.
