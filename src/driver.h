@@ -65,6 +65,11 @@ struct vl_driver {
 	 * done(path) is called for each resource handed over. */
 	int (*handover)(long pid, const struct vl_deadline *d,
 			void (*done)(const char *path), struct vl_error *e);
+	/* Target side, for drivers that hand over through a lease state
+	 * (sanlock): acquire for process pid the resources that state (as
+	 * handover printed it) names, at those versions. NULL when run
+	 * --incoming does it all. */
+	int (*adopt)(long pid, const char *state, struct vl_error *e);
 };
 
 /* A module NAME.so from $VMLOCK_DRIVER_DIR or PKGLIBDIR/drivers, else
