@@ -1,0 +1,81 @@
+/* The fcntl driver through its interface: all or nothing, fds off stdio,
+ * inheritance before exec, and a file replaced after it was planned. */
+#include "config.h"
+#include "driver.h"
+#include "plan.h"
+#include "util.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/vmlock-fcntl-XXXXXX";
+
+static char *make_file(const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	return p;
+}
+
+int main(void)
+{
+	struct vl_driver_config dc = { .lockspace = NULL };
+	struct vl_acquire_opts o = { .deadline = vl_deadline_in(0) };
+	struct vl_reslist a = {0}, b = {0};
+	struct vl_error e = {0};
+
+	if (!mkdtemp(dir))
+		return 99;
+	const struct vl_driver *drv = vl_driver_load("fcntl", &dc, &e);
+	ok(drv != NULL, "fcntl driver loads");
+	char *one = make_file("one"), *two = make_file("two"),
+	     *moved = make_file("moved");
+
+	close(0);	/* a closed stdin must not receive a lock fd */
+	vl_reslist_add(&a, VL_FILE, two, VL_EXCLUSIVE, 0);
+	vl_plan_finish(&a, &e);
+	ok(drv->acquire(&a, &o, &e) == 0, "two locked");
+	ok(a.v[0].fd > 2, "lock fd %d is above stdio", a.v[0].fd);
+	ok(fcntl(a.v[0].fd, F_GETFD) & FD_CLOEXEC, "close-on-exec until exec");
+	ok(drv->prepare_exec(&a, &e) == 0 &&
+	   !(fcntl(a.v[0].fd, F_GETFD) & FD_CLOEXEC), "inheritable after "
+	   "prepare_exec");
+
+	vl_reslist_add(&b, VL_FILE, one, VL_EXCLUSIVE, 0);
+	vl_reslist_add(&b, VL_FILE, two, VL_READONLY, 0);
+	vl_plan_finish(&b, &e);
+	ok(drv->acquire(&b, &o, &e) == EX_TEMPFAIL && strstr(e.msg, two),
+	   "busy on two: %s", e.msg);
+	ok(b.v[0].fd < 0 && b.v[1].fd < 0, "all or nothing: no fd kept");
+	struct vl_reslist c = {0};
+	vl_reslist_add(&c, VL_FILE, one, VL_EXCLUSIVE, 0);
+	vl_plan_finish(&c, &e);
+	ok(drv->acquire(&c, &o, &e) == 0, "one was left free");
+	drv->release(&c);
+	drv->release(&a);
+
+	struct vl_reslist d = {0};
+	vl_reslist_add(&d, VL_FILE, one, VL_EXCLUSIVE, 0);
+	vl_plan_finish(&d, &e);	/* planned: one's identity */
+	rename(moved, one);	/* replaced before being opened */
+	ok(drv->acquire(&d, &o, &e) == EX_TEMPFAIL && strstr(e.msg, "replaced"),
+	   "a file replaced after planning is not locked: %s", e.msg);
+	ok(d.v[0].fd < 0, "and nothing is held");
+
+	vl_reslist_free(&a);
+	vl_reslist_free(&b);
+	vl_reslist_free(&c);
+	vl_reslist_free(&d);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return 99;
+	free(cmd);
+	free(one);
+	free(two);
+	free(moved);
+	return done_testing();
+}
