@@ -114,10 +114,15 @@ struct target_list {
 	size_t n, cap;
 };
 
-static void add_target(dev_t dev, ino_t ino, void *arg)
+static void add_target(dev_t dev, ino_t ino, off_t start, off_t end,
+		       short type, void *arg)
 {
 	struct target_list *t = arg;
 
+	(void)type;
+	if (end < LP_BASE || start >= LP_END ||
+	    (t->n && t->v[t->n - 1].dev == dev && t->v[t->n - 1].ino == ino))
+		return;		/* not ours, or the same file's next lock */
 	if (t->n == t->cap) {
 		t->cap = t->cap ? 2 * t->cap : 64;
 		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
@@ -150,7 +155,7 @@ static int find_all(struct finding **out, size_t *n, struct vl_error *e)
 {
 	struct target_list t = {0};
 
-	if (!holders_locked_files(add_target, &t))
+	if (!holders_proc_locks(add_target, &t))
 		return vl_fail(e, EX_OSERR, "/proc/locks: %s", strerror(errno));
 	holders_scan(t.v, t.n);
 	*out = xcalloc(t.n, sizeof **out);
@@ -310,14 +315,39 @@ static int signal_number(const char *name)
 	return -1;
 }
 
-/* Signals every local holder of f; returns EX_NOPERM if one may not be. */
+/* Holders revoke must not or cannot signal: another user's, another
+ * host's, or a lock manager's (virtlockd, sanlock) own process. */
+static int check_signallable(const struct finding *f, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < f[i].holders.n; j++) {
+			const struct vl_holder *h = &f[i].holders.v[j];
+			char *who = vl_holder_describe(h);
+			if (h->role == LP_FOREIGN || h->remote) {
+				vl_warn("%s: held by %s: not vmlock's to "
+					"revoke", f[i].path, who);
+				rc = rc ?: EX_TEMPFAIL;
+			} else if (h->pid < 0 || (kill((pid_t)h->pid, 0) < 0 &&
+						  errno == EPERM)) {
+				vl_warn("%s: held by %s: may not signal it",
+					f[i].path, who);
+				rc = EX_NOPERM;
+			}
+			free(who);
+		}
+	return rc;
+}
+
+/* Signals every local vmlock holder of f; EX_NOPERM if one may not be. */
 static int signal_holders(const struct finding *f, int sig)
 {
 	int rc = 0;
 
 	for (size_t i = 0; i < f->holders.n; i++) {
 		const struct vl_holder *h = &f->holders.v[i];
-		if (h->pid <= 0)
+		if (h->pid <= 0 || h->role == LP_FOREIGN)
 			continue;
 		if (kill((pid_t)h->pid, sig) < 0 && errno == EPERM) {
 			vl_warn("%s: may not signal pid %ld: %s", f->path,
@@ -347,8 +377,10 @@ static int revoke_all(const struct vl_driver *drv, const struct vl_reslist *l,
 		      struct finding *f, size_t n, int sig, double grace)
 {
 	struct vl_deadline d = vl_deadline_in(grace);
-	int rc = 0;
+	int rc = check_signallable(f, n);
 
+	if (rc)
+		return rc;	/* nothing signalled */
 	for (size_t i = 0; i < n; i++)
 		rc = signal_holders(&f[i], sig) ?: rc;
 	while (!all_free(drv, l, f, n) && !vl_deadline_passed(&d))

@@ -65,27 +65,42 @@ static void unlock_all(struct vl_reslist *l)
 			lp_unlock(l->v[i].fd);
 }
 
-struct file_id {
+struct file_locks {
 	dev_t dev;
 	ino_t ino;
-	bool found;
+	struct lp_conflict seen[8];
+	size_t n;
 };
 
-static void match_file(dev_t dev, ino_t ino, void *arg)
+static void collect_lock(dev_t dev, ino_t ino, off_t start, off_t end,
+			 short type, void *arg)
 {
-	struct file_id *id = arg;
+	struct file_locks *fl = arg;
+	struct lp_conflict c = { .byte = start, .type = type };
 
-	id->found |= dev == id->dev && ino == id->ino;
+	if (dev != fl->dev || ino != fl->ino || fl->n == 8 ||
+	    !lp_classify(start, end, type, &c.mode, &c.role))
+		return;
+	for (size_t i = 0; i < fl->n; i++)
+		if (fl->seen[i].role == c.role && fl->seen[i].mode == c.mode)
+			return;
+	fl->seen[fl->n++] = c;
 }
 
-/* A lock seen through F_OFD_GETLK but held by no process we can see:
- * local (in /proc/locks) but another user's, or another host's. */
-static bool locked_on_this_host(dev_t dev, ino_t ino)
+/* The locks of this host on a file, as anyone may read them. */
+static size_t locks_on_this_host(dev_t dev, ino_t ino,
+				 struct lp_conflict *out)
 {
-	struct file_id id = { dev, ino, false };
+	struct file_locks fl = { .dev = dev, .ino = ino };
 
-	holders_locked_files(match_file, &id);
-	return id.found;
+	size_t n = 0;
+
+	holders_proc_locks(collect_lock, &fl);
+	/* byte 0 beside vmlock's bytes is vmlock's own, not a foreigner */
+	for (size_t i = 0; i < fl.n; i++)
+		if (fl.seen[i].role != LP_FOREIGN || fl.n == 1)
+			out[n++] = fl.seen[i];
+	return n;
 }
 
 static bool already_listed(const struct vl_holders *h,
@@ -100,17 +115,17 @@ static bool already_listed(const struct vl_holders *h,
 /* Local holders from /proc, plus those only the kernel's view shows. */
 void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out)
 {
-	dev_t dev = st->st_dev;
-	ino_t ino = st->st_ino;
-	struct holders_target t = { .dev = dev, .ino = ino };
-	struct lp_conflict seen[8];
-	size_t n = fd >= 0 ? lp_probe(fd, seen, 8) : 0;
-	bool local = true;
+	struct holders_target t = { .dev = st->st_dev, .ino = st->st_ino };
+	struct lp_conflict seen[8], here[8];
+	size_t n_here = locks_on_this_host(st->st_dev, st->st_ino, here);
+	/* the kernel's view; without read access, this host's alone */
+	size_t n = fd >= 0 ? lp_probe(fd, seen, 8) : n_here;
+	bool local = n_here > 0;
 
+	if (fd < 0)
+		memcpy(seen, here, n * sizeof *seen);
 	holders_scan(&t, 1);
 	*out = t.holders;
-	if (n && !out->n)
-		local = locked_on_this_host(dev, ino);
 	for (size_t i = 0; i < n; i++) {
 		if (already_listed(out, &seen[i]))
 			continue;
@@ -261,107 +276,4 @@ int fdlock_prepare_exec(struct vl_reslist *l, struct vl_error *e)
 			return vl_fail(e, EX_OSERR, "%s: %s", l->v[i].path,
 				       strerror(errno));
 	return 0;
-}
-
-struct offer {
-	int fd, slot;
-	const char *path;
-	bool taken;
-};
-
-/* Opens the very file the process holds, through its fd. */
-static int open_held(long pid, const struct pid_lock *pl)
-{
-	char proc[64];
-	struct stat st;
-
-	snprintf(proc, sizeof proc, "/proc/%ld/fd/%d", pid, pl->fd);
-	int fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 && pl->path)
-		fd = open(pl->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != pl->dev ||
-			st.st_ino != pl->ino)) {
-		close(fd);
-		errno = ESTALE;
-		return -1;
-	}
-	return fd;
-}
-
-static size_t count_taken(struct offer *o, size_t n,
-			  void (*done)(const char *path))
-{
-	size_t taken = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!o[i].taken && lp_slot_taken(o[i].fd, o[i].slot)) {
-			o[i].taken = true;
-			done(o[i].path);
-		}
-		taken += o[i].taken;
-	}
-	return taken;
-}
-
-static int make_offers(long pid, struct pid_lock *pl, size_t n,
-		       struct offer *o, size_t *count, struct vl_error *e)
-{
-	*count = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (pl[i].mode != VL_EXCLUSIVE || pl[i].role == LP_OFFER)
-			continue;
-		struct offer *of = &o[(*count)++];
-		*of = (struct offer){ .fd = open_held(pid, &pl[i]),
-				      .slot = lp_slot_to_offer(pl[i].byte),
-				      .path = pl[i].path ? pl[i].path : "?" };
-		if (of->fd < 0)
-			return vl_fail(e, vl_errno_code(errno), "%s: cannot open "
-				       "it as pid %ld holds it: %s", of->path,
-				       pid, strerror(errno));
-		int rc = lp_offer(of->fd, of->slot);
-		if (rc)
-			return lock_error(&(struct vl_resource){
-				.path = (char *)of->path, .mode = VL_EXCLUSIVE },
-				rc, e);
-	}
-	return 0;
-}
-
-int fdlock_handover(long pid, const struct vl_deadline *d,
-		    void (*done)(const char *path), struct vl_error *e)
-{
-	struct pid_lock *pl;
-	size_t n, count;
-	int rc = holders_of_pid(pid, &pl, &n);
-
-	if (rc)
-		return vl_fail(e, rc == ESRCH || rc == ENOENT ? EX_NOINPUT :
-			       vl_errno_code(rc), "pid %ld: %s", pid,
-			       rc == ENOENT ? "no such process" : strerror(rc));
-	struct offer *o = xcalloc(n, sizeof *o);
-	rc = make_offers(pid, pl, n, o, &count, e);
-	if (!rc && count == 0)
-		vl_note("pid %ld holds nothing exclusive through vmlock: "
-			"nothing to hand over", pid);
-	while (!rc && count_taken(o, count, done) < count &&
-	       !vl_deadline_passed(d))
-		nanosleep(&(struct timespec){ 0, 5000000 }, NULL);
-	for (size_t i = 0; i < count; i++)
-		if (o[i].fd >= 0)
-			lp_unlock(o[i].fd);	/* withdraw, then look once more */
-	if (!rc && count_taken(o, count, done) < count) {
-		for (size_t i = 0; i < count; i++)
-			if (!o[i].taken)
-				vl_warn("%s: not taken by a target within the "
-					"timeout; offer withdrawn, pid %ld keeps "
-					"it", o[i].path, pid);
-		rc = vl_fail(e, EX_TEMPFAIL, "handover of pid %ld timed out",
-			     pid);
-	}
-	for (size_t i = 0; i < count; i++)
-		if (o[i].fd >= 0)
-			close(o[i].fd);
-	free(o);
-	pid_locks_free(pl, n);
-	return rc;
 }

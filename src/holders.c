@@ -29,6 +29,9 @@ bool holders_parse_lock_line(const char *line, dev_t *dev, ino_t *ino,
 	if (sscanf(line, " %d: %15s %15s %15s %ld %x:%x:%llu %lld %31s", &id,
 		   kind, adv, rw, &pid, &maj, &min, &inode, &s, endtok) != 10)
 		return false;
+	/* flock(2) locks and leases never meet byte-range locks */
+	if (strcmp(kind, "POSIX") && strcmp(kind, "OFDLCK"))
+		return false;
 	*dev = makedev(maj, min);
 	*ino = (ino_t)inode;
 	*start = (off_t)s;
@@ -224,13 +227,10 @@ void holders_scan(struct holders_target *t, size_t n)
 	closedir(proc);
 }
 
-bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),
-			  void *arg)
+bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 {
 	FILE *f = fopen("/proc/locks", "re");
 	char line[512];
-	dev_t last_dev = 0;
-	ino_t last_ino = 0;
 
 	if (!f)
 		return false;
@@ -239,17 +239,11 @@ bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),
 		ino_t ino;
 		off_t start, end;
 		short type;
-		if (strstr(line, "->"))	/* blocked waiters */
-			continue;
-		if (!holders_parse_lock_line(line, &dev, &ino, &start, &end,
-					     &type) ||
-		    end < LP_BASE || start >= LP_END)
-			continue;
-		if (dev == last_dev && ino == last_ino)
-			continue;
-		last_dev = dev;
-		last_ino = ino;
-		fn(dev, ino, arg);
+
+		if (!strstr(line, "->") &&	/* not a blocked waiter */
+		    holders_parse_lock_line(line, &dev, &ino, &start, &end,
+					    &type))
+			fn(dev, ino, start, end, type, arg);
 	}
 	fclose(f);
 	return true;

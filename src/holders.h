@@ -34,13 +34,14 @@ struct pid_lock {
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
 void pid_locks_free(struct pid_lock *l, size_t n);
 
-/* Calls fn for every file with a lock in vmlock's byte range listed in
- * /proc/locks (one call per file). Returns false if unreadable. */
-bool holders_locked_files(void (*fn)(dev_t dev, ino_t ino, void *arg),
-			  void *arg);
+/* Calls fn for every byte-range lock (POSIX or OFD) that /proc/locks
+ * lists, waiters aside; readable by anyone. False if unreadable. */
+typedef void holders_lock_fn(dev_t dev, ino_t ino, off_t start, off_t end,
+			     short type, void *arg);
+bool holders_proc_locks(holders_lock_fn *fn, void *arg);
 
 /* Parses one "lock:" line of fdinfo (or a /proc/locks line); false when it
- * is not a lock line. */
+ * is not a byte-range lock line (flock(2) locks and leases are not). */
 bool holders_parse_lock_line(const char *line, dev_t *dev, ino_t *ino,
 			     off_t *start, off_t *end, short *type);
 

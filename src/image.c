@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +26,10 @@
 #define QED_F_BACKING_FILE 0x01
 #define QED_F_BACKING_FORMAT_NO_PROBE 0x04
 #define QED_HEADER_SIZE 64
+#define VMDK4_MAGIC 0x564d444bu		/* "KDMV" little-endian */
+#define VMDK_SECTOR 512
+#define VMDK_EXTENTS_MAX 4096
+#define VMDK_LINE_MAX 2048
 #define BACKING_NAME_MAX 1023		/* QEMU refuses longer names */
 #define BACKING_FORMAT_MAX 15		/* QEMU's backing_format[16] */
 #define DATA_FILE_NAME_MAX 4095
@@ -61,6 +66,32 @@ static bool is_qed(const unsigned char *buf, size_t len)
 	return len >= 4 && le32(buf) == QED_MAGIC;
 }
 
+static bool is_vmdk_sparse(const unsigned char *buf, size_t len)
+{
+	return len >= 4 && le32(buf) == VMDK4_MAGIC;
+}
+
+/* A VMDK text descriptor: after blank and comment lines, "version=". */
+static bool is_vmdk_descriptor(const unsigned char *buf, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		const unsigned char *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+
+		while (i < end && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r'))
+			i++;
+		if (i < end && buf[i] != '#')
+			return end - i >= 8 && !memcmp(buf + i, "version=", 8);
+		i = end + 1;
+	}
+	return false;
+}
+
+static bool is_vmdk(const unsigned char *buf, size_t len)
+{
+	return is_vmdk_sparse(buf, len) || is_vmdk_descriptor(buf, len);
+}
+
 /* A name stored in a header; QEMU stops at a NUL byte too. */
 static char *header_string(const unsigned char *p, size_t n)
 {
@@ -77,9 +108,15 @@ size_t image_header_span(const unsigned char *buf, size_t len)
 	uint64_t span = IMAGE_PROBE_SIZE;
 
 	if (is_qcow2(buf, len) && len >= 24 && be32(buf + 20) < 32)
-		span = (uint64_t)1 << be32(buf + 20);
+		/* the backing name may start at the end of the cluster */
+		span = ((uint64_t)1 << be32(buf + 20)) + BACKING_NAME_MAX;
 	else if (is_qed(buf, len) && len >= 16)
 		span = (uint64_t)le32(buf + 4) * le32(buf + 12);
+	else if (is_vmdk_sparse(buf, len) && len >= 44 &&
+		 le64(buf + 28) < IMAGE_HEADER_MAX && le64(buf + 36) < IMAGE_HEADER_MAX)
+		span = (le64(buf + 28) + le64(buf + 36)) * VMDK_SECTOR;
+	else if (is_vmdk_descriptor(buf, len))
+		span = IMAGE_HEADER_MAX;
 	if (span < IMAGE_PROBE_SIZE)
 		span = IMAGE_PROBE_SIZE;
 	return span > IMAGE_HEADER_MAX ? IMAGE_HEADER_MAX : (size_t)span;
@@ -208,6 +245,95 @@ static int qed_parse(const unsigned char *buf, size_t len, const char *name,
 	return 0;
 }
 
+/* parentFileNameHint="NAME" */
+static int vmdk_parent_hint(const char *line, const char *name,
+			    struct image_header *h, struct vl_error *e)
+{
+	const char *start = line + strlen("parentFileNameHint=\""), *end;
+
+	end = strchr(start, '"');
+	if (!end || end - start > BACKING_NAME_MAX)
+		return vl_fail(e, EX_DATAERR, "%s: VMDK parentFileNameHint bad",
+			       name);
+	free(h->backing);
+	h->backing = end > start ? header_string((const unsigned char *)start,
+						 (size_t)(end - start))
+				 : NULL;
+	return 0;
+}
+
+/* An extent line: ACCESS SECTORS TYPE "FILE" [OFFSET]. */
+static int vmdk_extent(const char *line, const char *name,
+		       struct image_header *h, struct vl_error *e)
+{
+	char access[11], type[11], file[512];
+	unsigned long long sectors;
+
+	if (sscanf(line, "%10s %llu %10s \"%511[^\n\r\"]\"", access, &sectors,
+		   type, file) != 4 || !strcmp(type, "ZERO") ||
+	    (strcmp(access, "RW") && strcmp(access, "RDONLY")))
+		return 0;
+	if (h->nextents == VMDK_EXTENTS_MAX)
+		return vl_fail(e, EX_DATAERR, "%s: more than %d VMDK extents",
+			       name, VMDK_EXTENTS_MAX);
+	h->extents = xreallocarray(h->extents, h->nextents + 1,
+				   sizeof *h->extents);
+	h->extents[h->nextents++] = (struct image_extent){
+		.name = xstrdup(file), .read_only = !strcmp(access, "RDONLY"),
+	};
+	return 0;
+}
+
+/* A VMDK descriptor (text, up to a NUL byte): its extents and parent. */
+static int vmdk_parse_descriptor(const unsigned char *text, size_t len,
+				 const char *name, struct image_header *h,
+				 struct vl_error *e)
+{
+	char line[VMDK_LINE_MAX];
+	size_t i = 0;
+	int rc = 0;
+
+	len = strnlen((const char *)text, len);
+	while (!rc && i < len) {
+		const unsigned char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t n = end - i < sizeof line ? end - i : sizeof line - 1;
+		const char *p = line;
+
+		memcpy(line, text + i, n);
+		line[n] = '\0';
+		i = end + 1;
+		p += strspn(p, " \t");
+		if (!strncmp(p, "parentFileNameHint=\"", 20))
+			rc = vmdk_parent_hint(p, name, h, e);
+		else
+			rc = vmdk_extent(p, name, h, e);
+	}
+	return rc;
+}
+
+/* monolithicSparse and kin: the descriptor is embedded, at a sector
+ * offset and size given at 28 and 36. */
+static int vmdk_parse(const unsigned char *buf, size_t len, const char *name,
+		      struct image_header *h, struct vl_error *e)
+{
+	uint64_t offset, size;
+
+	if (!is_vmdk_sparse(buf, len))
+		return vmdk_parse_descriptor(buf, len, name, h, e);
+	if (len < 44)
+		return vl_fail(e, EX_DATAERR, "%s: VMDK header truncated", name);
+	offset = le64(buf + 28);
+	size = le64(buf + 36);
+	if (!offset)
+		return 0;	/* no embedded descriptor */
+	if (offset >= len / VMDK_SECTOR || size > (len / VMDK_SECTOR) - offset)
+		return vl_fail(e, EX_DATAERR, "%s: VMDK descriptor out of range",
+			       name);
+	return vmdk_parse_descriptor(buf + offset * VMDK_SECTOR,
+				     size * VMDK_SECTOR, name, h, e);
+}
+
 int image_parse_header(const unsigned char *buf, size_t len,
 		       const char *format, const char *name,
 		       struct image_header *h, struct vl_error *e)
@@ -215,18 +341,21 @@ int image_parse_header(const unsigned char *buf, size_t len,
 	int rc = 0;
 
 	*h = (struct image_header){0};
-	if (format && strcmp(format, "qcow2") && strcmp(format, "qed"))
-		return 0;	/* raw and others: no header to follow */
 	h->qcow2 = format ? !strcmp(format, "qcow2") : is_qcow2(buf, len);
 	h->qed = format ? !strcmp(format, "qed") : is_qed(buf, len);
+	h->vmdk = format ? !strcmp(format, "vmdk") : is_vmdk(buf, len);
 	if (h->qcow2 && !is_qcow2(buf, len))
 		rc = vl_fail(e, EX_DATAERR, "%s: not a qcow2 image", name);
 	else if (h->qed && !is_qed(buf, len))
 		rc = vl_fail(e, EX_DATAERR, "%s: not a QED image", name);
+	else if (h->vmdk && !is_vmdk(buf, len))
+		rc = vl_fail(e, EX_DATAERR, "%s: not a VMDK image", name);
 	else if (h->qcow2)
 		rc = qcow2_parse(buf, len, name, h, e);
 	else if (h->qed)
 		rc = qed_parse(buf, len, name, h, e);
+	else if (h->vmdk)
+		rc = vmdk_parse(buf, len, name, h, e);
 	if (rc)
 		image_header_free(h);
 	return rc;
@@ -237,6 +366,9 @@ void image_header_free(struct image_header *h)
 	free(h->backing);
 	free(h->backing_format);
 	free(h->data_file);
+	for (size_t i = 0; i < h->nextents; i++)
+		free(h->extents[i].name);
+	free(h->extents);
 	*h = (struct image_header){0};
 }
 
@@ -354,14 +486,21 @@ out:
 	return rc;
 }
 
-/* The backing name of overlay as QEMU resolves it: a relative name is
- * joined to the directory of the overlay's path as written, lexically.
- * *format may be replaced (json: names give a driver). */
+char *image_path_beside(const char *image, const char *name)
+{
+	const char *slash = strrchr(image, '/');
+
+	if (name[0] == '/' || !slash || qemu_name_is_protocol(name) ||
+	    !strncmp(name, "json:", 5))
+		return xstrdup(name);
+	return xasprintf("%.*s/%s", (int)(slash - image), image, name);
+}
+
+/* The backing name of overlay as QEMU resolves it; *format may be
+ * replaced (json: names give a driver). */
 static int resolve_backing(const char *overlay, const char *name,
 			   char **path, char **format, struct vl_error *e)
 {
-	const char *slash = strrchr(overlay, '/');
-
 	*path = NULL;
 	if (!strncmp(name, "json:", 5))
 		return json_backing(overlay, name + 5, path, format, e);
@@ -369,11 +508,7 @@ static int resolve_backing(const char *overlay, const char *name,
 		return 0;	/* a network backing file: nothing to lock */
 	if (!strncmp(name, "file:", 5))
 		name += 5;
-	if (name[0] == '/' || !slash)
-		*path = xstrdup(name);
-	else
-		*path = xasprintf("%.*s/%s", (int)(slash - overlay), overlay,
-				  name);
+	*path = image_path_beside(overlay, name);
 	return 0;
 }
 
@@ -423,7 +558,7 @@ static int load_header(const char *path, const char *overlay,
 int image_backing(const char *path, const char *format, char **backing,
 		  struct vl_error *e)
 {
-	struct image_header h;
+	struct image_header h = {0};
 	char *fmt = NULL;
 	int rc = load_header(path, NULL, format, NULL, &h, e);
 
@@ -432,6 +567,33 @@ int image_backing(const char *path, const char *format, char **backing,
 		rc = resolve_backing(path, h.backing, backing, &fmt, e);
 	free(fmt);
 	image_header_free(&h);
+	return rc;
+}
+
+/* The files an image opens besides its backing file: a qcow2 external
+ * data file (relative to the current directory, as QEMU 7.2 takes it) and
+ * VMDK extents (beside the descriptor), with the image's mode. */
+static int add_image_files(const char *image, const struct image_header *h,
+			   unsigned depth, enum vl_mode mode,
+			   struct vl_reslist *out, struct vl_error *e)
+{
+	enum vl_mode own = depth ? VL_READONLY : mode;
+	int rc = 0;
+
+	if (h->external_data && h->data_file) {
+		char *data = current_dir_join(h->data_file, e, &rc);
+		if (data)
+			vl_reslist_add(out, VL_FILE, data, own, depth);
+		free(data);
+	}
+	for (size_t i = 0; i < h->nextents; i++) {
+		char *extent = image_path_beside(image, h->extents[i].name);
+		if (strcmp(extent, image))
+			vl_reslist_add(out, VL_FILE, extent,
+				       h->extents[i].read_only ? VL_READONLY
+							       : own, depth);
+		free(extent);
+	}
 	return rc;
 }
 
@@ -450,13 +612,7 @@ int image_chain(const char *path, const char *format, enum vl_mode mode,
 		rc = load_header(cur, overlay, fmt, &w, &h, e);
 		if (rc)
 			break;
-		if (h.external_data && h.data_file) {
-			char *data = current_dir_join(h.data_file, e, &rc);
-			if (data)
-				vl_reslist_add(out, VL_FILE, data,
-					       depth ? VL_READONLY : mode, depth);
-			free(data);
-		}
+		rc = add_image_files(cur, &h, depth, mode, out, e);
 		free(fmt);
 		fmt = h.backing_format ? xstrdup(h.backing_format) : NULL;
 		if (!rc && h.backing)

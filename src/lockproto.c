@@ -111,6 +111,8 @@ static int check_others(int fd, enum vl_mode mode, struct lp_conflict *c)
 		rc = 0;
 	if (!rc)	/* slots are only ever write-locked */
 		rc = probe(fd, F_RDLCK, slots, c);
+	if (!rc)	/* a handover's guard: its source may be gone already */
+		rc = probe(fd, F_WRLCK, (struct span){ LP_GUARD, 1 }, c);
 	return rc;
 }
 
@@ -163,6 +165,11 @@ int lp_lock_incoming(int fd, struct lp_conflict *c)
 int lp_slot_to_offer(off_t holder_byte)
 {
 	return holder_byte == LP_SLOT0 ? 1 : 0;
+}
+
+int lp_guard(int fd)
+{
+	return ofd(fd, F_OFD_SETLK, F_RDLCK, (struct span){ LP_GUARD, 1 }, NULL);
 }
 
 int lp_offer(int fd, int slot)
@@ -278,6 +285,7 @@ size_t lp_probe(int fd, struct lp_conflict *out, size_t max)
 		{ LP_SLOT0 + 1, F_RDLCK },
 		{ LP_OFFER0, F_WRLCK },
 		{ LP_OFFER0 + 1, F_WRLCK },
+		{ LP_GUARD, F_WRLCK },
 	};
 	size_t n = 0;
 

@@ -17,7 +17,8 @@
 #define LP_SLOT0	(LP_BASE + 3)	/* handover slots, write-locked */
 #define LP_SLOTS	2
 #define LP_OFFER0	(LP_BASE + 5)	/* offer for slot 0, then slot 1 */
-#define LP_END		(LP_BASE + 7)	/* first byte past the region */
+#define LP_GUARD	(LP_BASE + 7)	/* a handover is under way */
+#define LP_END		(LP_BASE + 8)	/* first byte past the region */
 #define LP_LIBVIRT	((off_t)0)	/* virtlockd's byte, for mutual exclusion */
 
 enum lp_role { LP_HOLDER, LP_INCOMING, LP_OFFER, LP_FOREIGN };
@@ -49,7 +50,10 @@ int lp_lock_incoming(int fd, struct lp_conflict *c);
 /* Source side: the slot a target must take from a holder whose lock
  * starts at byte (a class byte, or the slot a previous handover gave). */
 int lp_slot_to_offer(off_t holder_byte);
-/* Offers slot on fd (open read-only is enough); 0 or errno. */
+/* Raises the guard: from now on no one acquires the resource anew (read
+ * lock; an fd open read-only is enough). 0 or errno. */
+int lp_guard(int fd);
+/* Offers slot on fd, under the guard; 0 or errno. */
 int lp_offer(int fd, int slot);
 /* Has a target taken slot? */
 bool lp_slot_taken(int fd, int slot);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int vl_plan_add_spec(struct vl_reslist *l, enum vl_kind kind, const char *spec,
 		     struct vl_error *e)
@@ -19,6 +20,18 @@ int vl_plan_add_spec(struct vl_reslist *l, enum vl_kind kind, const char *spec,
 
 	if (colon && vl_mode_parse(colon + 1, &mode))
 		name[colon - spec] = 0;
+	else if (colon && kind == VL_FILE && !strchr(colon, '/') &&
+		 access(spec, F_OK) < 0) {
+		/* "img:exclusiv": the path is there, the mode is a typo */
+		name[colon - spec] = 0;
+		bool typo = access(name, F_OK) == 0;
+		free(name);
+		if (typo)
+			return vl_fail(e, EX_USAGE, "\"%s\": unknown mode \"%s\" "
+				       "(exclusive, shared or readonly)", spec,
+				       colon + 1);
+		name = xstrdup(spec);
+	}
 	if (!*name) {
 		free(name);
 		return vl_fail(e, EX_USAGE, "\"%s\": empty %s", spec,

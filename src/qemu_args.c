@@ -18,6 +18,7 @@
 /* Deepest JSON nesting, and deepest chain of -blockdev references and
  * json: filenames followed; QEMU's own graphs are far shallower. */
 #define JSON_DEPTH_MAX 32
+#define QEMU_DEFAULT_CONFIG "/etc/qemu/qemu.conf"
 #define NODE_NEST_MAX 64
 
 static bool starts_with(const char *s, const char *prefix)
@@ -805,17 +806,17 @@ static int drive_mode(struct reader *r, const struct item *it,
 	return 0;
 }
 
+/* A key naming a child node: "file", "x.backing", "children.N", ... */
 static bool is_child_key(const char *key)
 {
 	const char *last = strrchr(key, '.');
-	const char *before;
+	size_t parent_len = last ? (size_t)(last - key) : 0;
+	size_t n = strlen("children");
 
 	if (in_list(last ? last + 1 : key, child_names))
 		return true;
-	/* "children.N" or "....children.N" */
-	before = last ? last - strlen("children") : NULL;
-	return before && before >= key && starts_with(before, "children.") &&
-	       (before == key || before[-1] == '.');
+	return parent_len >= n && !strncmp(last - n, "children", n) &&
+	       (parent_len == n || last[-n - 1] == '.');
 }
 
 /* -device drive=ID,share-rw=on marks the drive or node shared. */
@@ -890,6 +891,7 @@ enum sys_kind {
 	SYS_VALUE,		/* takes a value that names no disk */
 	SYS_DRIVE, SYS_DISK, SYS_CDROM, SYS_BLOCKDEV, SYS_DEVICE,
 	SYS_SET, SYS_SNAPSHOT, SYS_NAME, SYS_READCONFIG,
+	SYS_NO_USER_CONFIG,	/* no value */
 };
 
 struct sys_option {
@@ -908,7 +910,7 @@ static const struct sys_option sys_options[] = {
 	{ "-h", SYS_FLAG }, { "-help", SYS_FLAG }, { "-mem-prealloc", SYS_FLAG },
 	{ "-no-acpi", SYS_FLAG }, { "-no-fd-bootchk", SYS_FLAG },
 	{ "-no-hpet", SYS_FLAG }, { "-no-reboot", SYS_FLAG },
-	{ "-no-shutdown", SYS_FLAG }, { "-no-user-config", SYS_FLAG },
+	{ "-no-shutdown", SYS_FLAG }, { "-no-user-config", SYS_NO_USER_CONFIG },
 	{ "-nodefaults", SYS_FLAG }, { "-nographic", SYS_FLAG },
 	{ "-old-param", SYS_FLAG }, { "-only-migratable", SYS_FLAG },
 	{ "-portrait", SYS_FLAG }, { "-preconfig", SYS_FLAG }, { "-S", SYS_FLAG },
@@ -1007,7 +1009,8 @@ static int scan_sys_args(int argc, char *const argv[], sys_visit visit,
 			if (!o)
 				return unknown_sys_option(argv[i], e);
 			value = NULL;
-			if (o->kind != SYS_FLAG && o->kind != SYS_SNAPSHOT) {
+			if (o->kind != SYS_FLAG && o->kind != SYS_SNAPSHOT &&
+			    o->kind != SYS_NO_USER_CONFIG) {
 				if (i + 1 >= argc)
 					return vl_fail(e, EX_USAGE, "QEMU option "
 						       "\"%s\" needs a value",
@@ -1092,6 +1095,61 @@ static int read_set(struct reader *r, const char *arg)
 				 kind == ITEM_DRIVE ? "drive" : "device");
 }
 
+/* A section of a QEMU config file: [drive "id"] and [device "id"] become
+ * items like -drive and -device; other groups name no disk. */
+static struct item *config_section(struct reader *r, const char *group,
+				   const char *id, const char *file)
+{
+	enum item_kind kind = !strcmp(group, "drive") ? ITEM_DRIVE : ITEM_DEVICE;
+	struct item *it;
+
+	if (kind == ITEM_DEVICE && strcmp(group, "device"))
+		return NULL;
+	it = new_item(r, kind, "-readconfig", file);
+	if (*id)
+		kv_set(&it->kv, "id", id);
+	return it;
+}
+
+/* -readconfig FILE, in QEMU's format: "[group]" or "[group "id"]"
+ * lines, then key = "value" lines; '#' starts a comment line. */
+static int read_config(struct reader *r, const char *file)
+{
+	char line[1200];
+	struct item *it = NULL;
+	char *path;
+	FILE *f;
+	int rc = 0;
+
+	if (!strcmp(file, "-"))
+		return arg_fail(r->e, "-readconfig", file, "vmlock cannot read "
+				"QEMU's standard input; use a file");
+	path = join_path(r->cwd, file);
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return vl_fail(r->e, vl_errno_code(errno), "-readconfig "
+			       "\"%s\": %s", file, strerror(errno));
+	for (unsigned n = 1; !rc && fgets(line, sizeof line, f); n++) {
+		char group[64], id[64] = "", key[64], value[1024];
+
+		if (line[0] == '\n' || line[0] == '#')
+			continue;
+		if (sscanf(line, "[%63s \"%63[^\"]\"]", group, id) == 2 ||
+		    sscanf(line, "[%63[^]]]", group) == 1)
+			it = config_section(r, group, id, file);
+		else if (sscanf(line, " %63s = \"%1023[^\"]\"", key, value) != 2)
+			rc = arg_fail(r->e, "-readconfig", file, "line %u: "
+				      "parse error", n);
+		else if (it && kv_add_unique(&it->kv, xstrdup(key),
+					     xstrdup(value), r->e))
+			rc = arg_fail(r->e, "-readconfig", file, "line %u: %s",
+				      n, r->e->msg);
+	}
+	fclose(f);
+	return rc;
+}
+
 static int visit_sys_option(void *ctx, const struct sys_option *o,
 			    const char *value)
 {
@@ -1114,8 +1172,7 @@ static int visit_sys_option(void *ctx, const struct sys_option *o,
 		r->snapshot = true;
 		return 0;
 	case SYS_READCONFIG:
-		add_note(r->out, "not read: disks in -readconfig %s", value);
-		return 0;
+		return read_config(r, value);
 	default:
 		return 0;
 	}
@@ -1128,9 +1185,28 @@ static void free_items(struct reader *r)
 	free(r->items);
 }
 
+static int visit_user_config(void *ctx, const struct sys_option *o,
+			     const char *value)
+{
+	bool *user_config = ctx;
+
+	(void)value;
+	if (o->kind == SYS_NO_USER_CONFIG)
+		*user_config = false;
+	return 0;
+}
+
 static int read_system_args(int argc, char *const argv[], struct reader *r)
 {
-	int rc = scan_sys_args(argc, argv, visit_sys_option, r, r->e);
+	bool user_config = true;
+	int rc = scan_sys_args(argc, argv, visit_user_config, &user_config,
+			       r->e);
+
+	/* QEMU reads its default config file before the other options */
+	if (!rc && user_config && access(QEMU_DEFAULT_CONFIG, F_OK) == 0)
+		rc = read_config(r, QEMU_DEFAULT_CONFIG);
+	if (!rc)
+		rc = scan_sys_args(argc, argv, visit_sys_option, r, r->e);
 
 	if (!rc)
 		rc = resolve_items(r);
@@ -1358,8 +1434,8 @@ static const struct tool_option nbd_opts[] = {
 	END,
 };
 
-static void apply_tool_option(struct tool_args *t, const struct tool_option *o,
-			      const char *value, struct vl_error *e, int *rc)
+static int apply_tool_option(struct tool_args *t, const struct tool_option *o,
+			     const char *value, struct vl_error *e)
 {
 	switch (o->role) {
 	case T_NONE: break;
@@ -1376,9 +1452,11 @@ static void apply_tool_option(struct tool_args *t, const struct tool_option *o,
 	case T_UNSAFE: t->unsafe = true; break;
 	case T_NO_CREATE: t->no_create = true; break;
 	case T_OPTIONS:
-		*rc = qemu_opts_parse(value, NULL, &t->options, e);
+		if (qemu_opts_parse(value, NULL, &t->options, e))
+			return arg_fail(e, "-o", value, "%s", e->msg);
 		break;
 	}
+	return 0;
 }
 
 static const struct tool_option *find_long(const struct tool_option *opts,
@@ -1414,7 +1492,6 @@ static int long_option(const char *tool, const struct tool_option *opts,
 	const char *arg = argv[*i], *name = arg + 2, *value = NULL;
 	size_t len = strcspn(name, "=");
 	const struct tool_option *o = find_long(opts, name, len);
-	int rc = 0;
 
 	if (!o)
 		return vl_fail(e, EX_USAGE, "%s: unknown option \"%s\"", tool,
@@ -1430,8 +1507,7 @@ static int long_option(const char *tool, const struct tool_option *opts,
 				       "a value", tool, arg);
 		value = argv[++*i];
 	}
-	apply_tool_option(t, o, value, e, &rc);
-	return rc;
+	return apply_tool_option(t, o, value, e);
 }
 
 static int short_options(const char *tool, const struct tool_option *opts,
@@ -1443,7 +1519,7 @@ static int short_options(const char *tool, const struct tool_option *opts,
 	for (const char *p = arg + 1; *p; p++) {
 		const struct tool_option *o = find_short(opts, *p);
 		const char *value = NULL;
-		int rc = 0;
+		int rc;
 
 		if (!o)
 			return vl_fail(e, EX_USAGE, "%s: unknown option -%c "
@@ -1457,7 +1533,7 @@ static int short_options(const char *tool, const struct tool_option *opts,
 				return vl_fail(e, EX_USAGE, "%s: option -%c "
 					       "needs a value", tool, *p);
 		}
-		apply_tool_option(t, o, value, e, &rc);
+		rc = apply_tool_option(t, o, value, e);
 		if (rc || value)
 			return rc;
 	}
@@ -1496,18 +1572,6 @@ static int read_tool_options(const char *tool, const struct tool_option *opts,
 	}
 	*next = i;
 	return 0;
-}
-
-/* name given relative to the directory of image, lexically, as QEMU
- * resolves backing file names. */
-static char *beside(const char *image, const char *name)
-{
-	const char *slash = strrchr(image, '/');
-
-	if (name[0] == '/' || !slash || qemu_name_is_protocol(name) ||
-	    starts_with(name, "json:"))
-		return xstrdup(name);
-	return xasprintf("%.*s/%s", (int)(slash - image), image, name);
 }
 
 /* One image a tool opens: a file name, or with --image-opts an option
@@ -1604,7 +1668,7 @@ static int img_create(struct reader *r, const struct item *it,
 	if (!rc && data_file)
 		rc = tool_output(r, it, data_file, false, "raw", false);
 	if (!rc && backing && *backing && !t->unsafe) {
-		char *name = beside(t->pos[0], backing);
+		char *name = image_path_beside(t->pos[0], backing);
 		rc = tool_image(r, it, name, false, backing_fmt, VL_READONLY,
 				true);
 		free(name);
@@ -1627,7 +1691,7 @@ static int img_convert(struct reader *r, const struct item *it,
 		rc = tool_output(r, it, out, t->target_image_opts,
 				 t->out_format, t->no_create);
 	if (!rc && t->backing && *t->backing) {
-		char *name = beside(out, t->backing);
+		char *name = image_path_beside(out, t->backing);
 		rc = tool_image(r, it, name, false, t->second_format,
 				VL_READONLY, true);
 		free(name);
@@ -1649,7 +1713,7 @@ static int img_commit(struct reader *r, const struct item *it,
 	if (rc || t->image_opts)
 		return rc;
 	if (t->backing) {
-		base = beside(t->pos[0], t->backing);
+		base = image_path_beside(t->pos[0], t->backing);
 	} else if (!qemu_name_is_protocol(t->pos[0])) {
 		char *path = join_path(r->cwd, t->pos[0]);
 		rc = image_backing(path, t->format, &base, r->e);
@@ -1672,7 +1736,7 @@ static int img_rebase(struct reader *r, const struct item *it,
 			VL_EXCLUSIVE, true);
 	if (!rc && t->backing && *t->backing && !t->unsafe &&
 	    !t->image_opts) {
-		char *name = beside(t->pos[0], t->backing);
+		char *name = image_path_beside(t->pos[0], t->backing);
 		rc = tool_image(r, it, name, false, t->second_format,
 				VL_READONLY, true);
 		free(name);
