@@ -202,7 +202,8 @@ static int make_room_for_fds(size_t n, struct vl_error *e)
 
 static int build_plan(struct run_opts *o, struct vl_error *e)
 {
-	struct vl_plan_opts po = { .backing = !o->no_backing };
+	struct vl_plan_opts po = { .backing = !o->no_backing,
+				   .vm_lease = !o->no_vm_lease };
 
 	if (o->force_qemu || qemu_command_is_qemu(o->command[0])) {
 		int rc = vl_plan_add_qemu(&o->plan, o->argc,
@@ -284,7 +285,7 @@ int cmd_run(int argc, const char **argv)
 		rc = apply_config(&o, &vl_setup.conf, &e);
 	if (!rc)
 		rc = build_plan(&o, &e);
-	if (!rc && o.dry_run)
+	if (!rc && o.dry_run && !(rc = vl_plan_canonicalize(&o.plan, &e)))
 		vl_plan_print(&o.plan, stdout);
 	else if (!rc)
 		rc = lock_and_exec(&o, drv, &e);

@@ -6,6 +6,8 @@ int cmd_run(int argc, const char **argv);
 int cmd_inquire(int argc, const char **argv);
 int cmd_revoke(int argc, const char **argv);
 int cmd_handover(int argc, const char **argv);
+/* in cmd_handover.c */
+int cmd_sanlock_join(int argc, const char **argv);
 
 #include "conf.h"
 #include "driver.h"

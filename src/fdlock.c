@@ -166,11 +166,13 @@ static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 			break;
 		}
 	char *who = h.n ? holders_text(&h) : xstrdup("a holder that has gone");
+	char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
 	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s",
-		vl_resource_label(r),
+		real ? real : vl_resource_label(r),
 		waited ? " (--wait ran out)" : "", vl_mode_name(r->mode),
 		vl_mode_name(held), who);
 	free(who);
+	free(real);
 	vl_holders_free(&h);
 	return EX_TEMPFAIL;
 }
@@ -260,8 +262,14 @@ int fdlock_acquire(struct vl_reslist *l, const struct vl_acquire_opts *o,
 {
 	int rc = 0;
 
-	for (size_t i = 0; i < l->n && !rc; i++)
+	for (size_t i = 0; i < l->n && !rc; i++) {
 		rc = ops->open(&l->v[i], e);
+		if (rc && l->v[i].optional) {
+			vl_note("%s; %s not locked", e->msg,
+				vl_resource_label(&l->v[i]));
+			rc = 0;
+		}
+	}
 	if (!rc)
 		rc = lock_all(l, o, ops, e);
 	if (rc)

@@ -258,8 +258,15 @@ int lp_pause(const struct vl_deadline *d)
 int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 	    const struct vl_deadline *d)
 {
+	static bool woken;
+
 	if (vl_deadline_passed(d))
 		return ETIMEDOUT;
+	/* Woken, then busy again: another acquirer woke with us and each
+	 * saw the other. Part before waiting again. */
+	if (woken)
+		nap(2, d);
+	woken = false;
 	/* Readers of another class, slots, offers, foreign locks: nothing
 	 * we may block on, so poll with growing pauses. */
 	if (!blockable(mode, c))
@@ -270,8 +277,7 @@ int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 	disarm_alarm();
 	if (rc == EINTR)
 		return vl_deadline_passed(d) ? ETIMEDOUT : 0;
-	/* Two acquirers woken together may each see the other: part them. */
-	nap(2, d);
+	woken = rc == 0;
 	return rc;
 }
 

@@ -79,7 +79,12 @@ char *lockspace_key(const struct vl_resource *r)
 	if (r->kind == VL_LEASE)
 		return xasprintf("lease:%s", r->path);
 	char *key = block_device_key(r->path);
-	return key ? key : xasprintf("file:%s", r->path);
+	if (key)
+		return key;
+	char *real = realpath(r->path, NULL);	/* the same name on every host */
+	key = xasprintf("file:%s", real ? real : r->path);
+	free(real);
+	return key;
 }
 
 /* FNV-1a, 128 bits: no collision to fear among a site's resources. */

@@ -52,65 +52,120 @@ int vl_plan_add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 		vl_note("%s", disks.notes[i]);
 	for (size_t i = 0; i < disks.n && !rc; i++) {
 		const struct qemu_disk *d = &disks.v[i];
-		vl_reslist_add(l, VL_FILE, d->path, d->mode, 0);
+		if (d->depth && !o->backing)
+			continue;	/* a backing image named on the line */
+		vl_reslist_add(l, VL_FILE, d->path, d->mode, d->depth);
 		if (o->backing && d->chain)
 			rc = image_chain(d->path, d->format, d->mode, l, e);
 	}
 	qemu_disks_free(&disks);
+	char *uuid = !rc && o->vm_lease ? qemu_vm_uuid(argc, argv) : NULL;
+	if (uuid) {
+		char *name = xasprintf("uuid:%s", uuid);
+		/* without a usable lockspace, the disks' locks still stand */
+		vl_reslist_add(l, VL_LEASE, name, VL_EXCLUSIVE, 0)->optional = true;
+		free(name);
+		free(uuid);
+	}
 	return rc;
 }
 
-static int canonicalize(struct vl_resource *r, struct vl_error *e)
+/* Identity only: a canonical path costs a readlink per path component,
+ * and only what is printed needs one. */
+static int identify(struct vl_resource *r, struct vl_error *e)
 {
-	char *real = realpath(r->path, NULL);
 	struct stat st;
 
-	if (!real || stat(real, &st) < 0) {
-		int err = errno;
-		free(real);
-		return vl_fail(e, vl_errno_code(err), "%s: %s (wanted %s)",
-			       r->path, strerror(err), vl_mode_name(r->mode));
-	}
-	free(r->path);
-	r->path = real;
+	if (stat(r->path, &st) < 0)
+		return vl_fail(e, vl_errno_code(errno), "%s: %s (wanted %s)",
+			       r->path, strerror(errno), vl_mode_name(r->mode));
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
 	return 0;
 }
 
-static bool same_resource(const struct vl_resource *a,
-			  const struct vl_resource *b)
+static int compare_identity(const struct vl_resource *a,
+			    const struct vl_resource *b)
 {
 	if (a->kind != b->kind)
-		return false;
+		return a->kind < b->kind ? -1 : 1;
 	if (a->kind == VL_LEASE)
-		return !strcmp(a->path, b->path);
-	return a->dev == b->dev && a->ino == b->ino;
+		return strcmp(a->path, b->path);
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
+static const struct vl_resource *sorting;
+
+static int compare_index(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	int c = compare_identity(&sorting[i], &sorting[j]);
+
+	return c ? c : i < j ? -1 : i > j;
+}
+
+/* One entry per resource, at its first place, in the strongest mode any
+ * of its entries wants. */
+static void merge_duplicates(struct vl_reslist *l)
+{
+	size_t *order = xcalloc(l->n, sizeof *order), kept = 0;
+	bool *dropped = xcalloc(l->n, sizeof *dropped);
+
+	for (size_t i = 0; i < l->n; i++)
+		order[i] = i;
+	sorting = l->v;
+	qsort(order, l->n, sizeof *order, compare_index);
+	for (size_t k = 1; k < l->n; k++) {
+		size_t first = order[k - 1], i = order[k];
+		if (dropped[first])
+			first = (size_t)(l->v[first].fd);	/* its keeper */
+		if (compare_identity(&l->v[first], &l->v[i]))
+			continue;
+		l->v[first].mode = vl_mode_stronger(l->v[first].mode,
+						    l->v[i].mode);
+		dropped[i] = true;
+		l->v[i].fd = (int)first;	/* scratch: the keeper */
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (dropped[i]) {
+			free(l->v[i].path);
+			continue;
+		}
+		l->v[kept++] = l->v[i];
+	}
+	l->n = kept;
+	free(order);
+	free(dropped);
 }
 
 int vl_plan_finish(struct vl_reslist *l, struct vl_error *e)
 {
-	size_t kept = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		int rc = l->v[i].kind == VL_FILE ? identify(&l->v[i], e) : 0;
+		if (rc)
+			return rc;
+	}
+	merge_duplicates(l);
+	return 0;
+}
 
+int vl_plan_canonicalize(struct vl_reslist *l, struct vl_error *e)
+{
 	for (size_t i = 0; i < l->n; i++) {
 		struct vl_resource *r = &l->v[i];
-		int rc = r->kind == VL_FILE ? canonicalize(r, e) : 0;
-		if (rc) {	/* keep the list whole for vl_reslist_free */
-			memmove(&l->v[kept], r, (l->n - i) * sizeof *r);
-			l->n = kept + (l->n - i);
-			return rc;
-		}
-		size_t j;
-		for (j = 0; j < kept && !same_resource(&l->v[j], r); j++)
-			;
-		if (j < kept) {
-			l->v[j].mode = vl_mode_stronger(l->v[j].mode, r->mode);
+		char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
+
+		if (r->kind == VL_FILE && !real)
+			return vl_fail(e, vl_errno_code(errno), "%s: %s (wanted "
+				       "%s)", r->path, strerror(errno),
+				       vl_mode_name(r->mode));
+		if (real) {
 			free(r->path);
-		} else {
-			l->v[kept++] = *r;
+			r->path = real;
 		}
 	}
-	l->n = kept;
 	return 0;
 }
 

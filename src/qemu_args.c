@@ -5,6 +5,7 @@
 #include "image.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -1245,6 +1246,40 @@ char *qemu_vm_name(int argc, char *const argv[])
 		name = NULL;
 	}
 	return name;
+}
+
+static int visit_uuid(void *ctx, const struct sys_option *o,
+		      const char *value)
+{
+	char **uuid = ctx;
+
+	if (strcmp(o->name, "-uuid"))
+		return 0;
+	free(*uuid);
+	*uuid = NULL;
+	if (strlen(value) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? value[i] != '-' : !isxdigit((unsigned char)value[i]))
+			return 0;
+	}
+	*uuid = xstrdup(value);
+	for (char *p = *uuid; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+char *qemu_vm_uuid(int argc, char *const argv[])
+{
+	char *uuid = NULL;
+	struct vl_error ignored;
+
+	if (scan_sys_args(argc, argv, visit_uuid, &uuid, &ignored)) {
+		free(uuid);
+		uuid = NULL;
+	}
+	return uuid;
 }
 
 /* ---- qemu-img, qemu-io, qemu-nbd -------------------------------------- */

@@ -34,6 +34,8 @@ void qemu_disks_free(struct qemu_disks *d);
 /* The guest name of a QEMU command line (-name NAME or -name guest=NAME),
  * newly allocated, or NULL. */
 char *qemu_vm_name(int argc, char *const argv[]);
+/* The -uuid of a QEMU command line, lower case, or NULL. */
+char *qemu_vm_uuid(int argc, char *const argv[]);
 
 /* Option lists as QEMU spells them, flattened to dotted keys. */
 struct qemu_kv {

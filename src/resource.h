@@ -18,6 +18,7 @@ struct vl_resource {
 	enum vl_kind kind;
 	enum vl_mode mode;
 	unsigned depth;		/* 0: named directly; n: n-th backing image below */
+	bool optional;		/* skipped, with a note, when it cannot be opened */
 	/* filled by a driver while the resource is held */
 	int fd;
 	dev_t dev;

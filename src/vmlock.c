@@ -21,6 +21,8 @@ static const struct {
 	{ "revoke", cmd_revoke, "stop the local holders of resources" },
 	{ "handover", cmd_handover, "offer a migrating QEMU's locks to its "
 	  "target" },
+	{ "sanlock-join", cmd_sanlock_join, "join this host to the sanlock "
+	  "lockspace" },
 };
 
 static void usage(FILE *out)
