@@ -97,7 +97,7 @@ static bool classify_fdinfo(const char *fdinfo, enum vl_mode *mode,
 }
 
 struct proc {
-	int dirfd;
+	int dirfd, fdinfo;
 	long pid;
 	char *command, *name;
 	bool looked_up;
@@ -158,7 +158,6 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 		    int fddir, const char *fdname)
 {
 	struct stat st;
-	char path[64];
 
 	if (fstatat(fddir, fdname, &st, 0) < 0)
 		return;
@@ -166,8 +165,10 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 	struct holders_target *hit = bsearch(&key, t, n, sizeof *t, cmp_target);
 	if (!hit)
 		return;
-	snprintf(path, sizeof path, "fdinfo/%s", fdname);
-	char *info = read_small(p->dirfd, path, NULL);
+	if (p->fdinfo < 0)
+		p->fdinfo = openat(p->dirfd, "fdinfo", O_RDONLY | O_DIRECTORY |
+				   O_CLOEXEC);
+	char *info = read_small(p->fdinfo, fdname, NULL);
 	enum vl_mode mode;
 	enum lp_role role;
 	off_t byte;
@@ -214,13 +215,15 @@ void holders_scan(struct holders_target *t, size_t n)
 		long pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 0 || pid == self)
 			continue;
-		struct proc p = { .pid = pid };
+		struct proc p = { .pid = pid, .fdinfo = -1 };
 		p.dirfd = openat(dirfd(proc), de->d_name,
 				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (p.dirfd < 0)
 			continue;
 		scan_process(t, n, &p);
 		close(p.dirfd);
+		if (p.fdinfo >= 0)
+			close(p.fdinfo);
 		free(p.command);
 		free(p.name);
 	}
@@ -230,10 +233,13 @@ void holders_scan(struct holders_target *t, size_t n)
 bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 {
 	FILE *f = fopen("/proc/locks", "re");
+	static char buf[1 << 16];
 	char line[512];
 
 	if (!f)
 		return false;
+	/* seq_file walks the list from its start on every read: few reads */
+	setvbuf(f, buf, _IOFBF, sizeof buf);
 	while (fgets(line, sizeof line, f)) {
 		dev_t dev;
 		ino_t ino;
