@@ -100,19 +100,17 @@ static int probe(int fd, short type, struct span s, struct lp_conflict *c)
  * acquirers at least one sees the other. */
 static int check_others(int fd, enum vl_mode mode, struct lp_conflict *c)
 {
-	const struct span slots = { LP_SLOT0, LP_SLOTS };
-	int rc;
+	/* Slots (write-locked), offers and the guard (read-locked) all stand
+	 * in the way: one write probe from the first slot to the end. A
+	 * shared holder's probe starts one byte earlier, at the readonly
+	 * class byte. */
+	off_t from = mode == VL_SHARED ? LP_READONLY : LP_SLOT0;
+	int rc = 0;
 
-	if (mode == VL_SHARED)
-		rc = probe(fd, F_WRLCK, (struct span){ LP_READONLY, 1 }, c);
-	else if (mode == VL_READONLY)
+	if (mode == VL_READONLY)
 		rc = probe(fd, F_WRLCK, (struct span){ LP_SHARED, 1 }, c);
-	else
-		rc = 0;
-	if (!rc)	/* slots are only ever write-locked */
-		rc = probe(fd, F_RDLCK, slots, c);
-	if (!rc)	/* a handover's guard: its source may be gone already */
-		rc = probe(fd, F_WRLCK, (struct span){ LP_GUARD, 1 }, c);
+	if (!rc)
+		rc = probe(fd, F_WRLCK, (struct span){ from, LP_END - from }, c);
 	return rc;
 }
 
