@@ -816,8 +816,8 @@ static bool is_child_key(const char *key)
 
 	if (in_list(last ? last + 1 : key, child_names))
 		return true;
-	return parent_len >= n && !strncmp(last - n, "children", n) &&
-	       (parent_len == n || last[-n - 1] == '.');
+	return parent_len >= n && !strncmp(key + parent_len - n, "children", n) &&
+	       (parent_len == n || key[parent_len - n - 1] == '.');
 }
 
 /* -device drive=ID,share-rw=on marks the drive or node shared. */

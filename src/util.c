@@ -64,6 +64,7 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+__attribute__((format(printf, 1, 0)))
 static void say(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", vl_progname);
