@@ -33,7 +33,7 @@ static void usage(FILE *out)
 		"       vmlock run [OPTIONS] --lock PATH[:MODE]... -- COMMAND [ARGS...]\n"
 		"\nCommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name,
+		fprintf(out, "  %-13s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(out, "\n'vmlock COMMAND --help' describes a command; "
 		     "man vmlock(1) says the rest.\n");
