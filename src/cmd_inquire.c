@@ -109,25 +109,60 @@ static void print_table(FILE *out, const struct finding *f, size_t n)
 	}
 }
 
-struct target_list {
-	struct holders_target *v;
+/* One lock of vmlock's byte range in /proc/locks. */
+struct seen_lock {
+	dev_t dev;
+	ino_t ino;
+	enum vl_mode mode;
+	enum lp_role role;
+};
+
+struct seen_list {
+	struct seen_lock *v;
 	size_t n, cap;
 };
 
-static void add_target(dev_t dev, ino_t ino, off_t start, off_t end,
-		       short type, void *arg)
+static void add_seen(dev_t dev, ino_t ino, off_t start, off_t end,
+		     short type, void *arg)
 {
-	struct target_list *t = arg;
+	struct seen_list *l = arg;
+	struct seen_lock s = { .dev = dev, .ino = ino };
 
-	(void)type;
-	if (end < LP_BASE || start >= LP_END ||
-	    (t->n && t->v[t->n - 1].dev == dev && t->v[t->n - 1].ino == ino))
-		return;		/* not ours, or the same file's next lock */
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 64;
-		t->v = xreallocarray(t->v, t->cap, sizeof *t->v);
+	/* only ours: not byte 0 alone, not whole-file lockf(3) locks */
+	if (start < LP_BASE || end >= LP_END ||
+	    !lp_classify(start, end, type, &s.mode, &s.role))
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
 	}
-	t->v[t->n++] = (struct holders_target){ .dev = dev, .ino = ino };
+	l->v[l->n++] = s;
+}
+
+static int cmp_seen(const void *a, const void *b)
+{
+	const struct seen_lock *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* Holders that /proc/locks shows but no visible process explains:
+ * another user's, with no pid. */
+static void add_invisible(struct holders_target *t, const struct seen_lock *s,
+			  size_t n)
+{
+	for (size_t i = 0; i < n && !t->holders.n; i++)
+		for (size_t j = 0; j <= i; j++)
+			if (j == i) {
+				struct vl_holder *h = vl_holders_add(&t->holders);
+				h->mode = s[i].mode;
+				h->role = s[i].role;
+			} else if (s[j].mode == s[i].mode &&
+				   s[j].role == s[i].role) {
+				break;
+			}
 }
 
 /* A lease file shows as what it stands for. */
@@ -136,38 +171,45 @@ static char *display_path(char *path)
 	if (!path || !lockspace_contains(path))
 		return path;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char *key = fd >= 0 ? lockspace_read_key(fd) : NULL;
+	char *shown = lockspace_display_name(fd, path);
 	if (fd >= 0)
 		close(fd);
-	if (!key)
-		return path;
 	free(path);
-	if (!strncmp(key, "file:", 5)) {
-		char *file = xstrdup(key + 5);
-		free(key);
-		return file;
-	}
-	return key;
+	return shown;
 }
 
 /* Every file locked in vmlock's byte range on this host. */
 static int find_all(struct finding **out, size_t *n, struct vl_error *e)
 {
-	struct target_list t = {0};
+	struct seen_list seen = {0};
+	struct holders_target *t;
+	size_t nt = 0, *first;
 
-	if (!holders_proc_locks(add_target, &t))
+	if (!holders_proc_locks(add_seen, &seen))
 		return vl_fail(e, EX_OSERR, "/proc/locks: %s", strerror(errno));
-	holders_scan(t.v, t.n);
-	*out = xcalloc(t.n, sizeof **out);
-	for (size_t i = 0; i < t.n; i++) {
-		(*out)[i].path = t.v[i].path ? display_path(t.v[i].path) :
-			xasprintf("inode:%x:%x:%llu", major(t.v[i].dev),
-				  minor(t.v[i].dev),
-				  (unsigned long long)t.v[i].ino);
-		(*out)[i].holders = t.v[i].holders;
+	qsort(seen.v, seen.n, sizeof *seen.v, cmp_seen);
+	t = xcalloc(seen.n, sizeof *t);
+	first = xcalloc(seen.n + 1, sizeof *first);
+	for (size_t i = 0; i < seen.n; i++)
+		if (!i || cmp_seen(&seen.v[i - 1], &seen.v[i])) {
+			first[nt] = i;
+			t[nt++] = (struct holders_target){ .dev = seen.v[i].dev,
+							   .ino = seen.v[i].ino };
+		}
+	first[nt] = seen.n;
+	holders_scan(t, nt);	/* keeps the order: t is sorted already */
+	*out = xcalloc(nt, sizeof **out);
+	for (size_t i = 0; i < nt; i++) {
+		add_invisible(&t[i], &seen.v[first[i]], first[i + 1] - first[i]);
+		(*out)[i].path = t[i].path ? display_path(t[i].path) :
+			xasprintf("inode:%x:%x:%llu", major(t[i].dev),
+				  minor(t[i].dev), (unsigned long long)t[i].ino);
+		(*out)[i].holders = t[i].holders;
 	}
-	*n = t.n;
-	free(t.v);
+	*n = nt;
+	free(first);
+	free(t);
+	free(seen.v);
 	return 0;
 }
 

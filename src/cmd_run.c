@@ -231,9 +231,10 @@ static int apply_config(struct run_opts *o, const struct vl_config *c,
 		o->wait = c->wait;
 	if (!o->no_backing && c->backing == 0)
 		o->no_backing = 1;
-	if (!o->user && c->user)
+	/* the file's user and group are for runs started as root */
+	if (!o->user && c->user && geteuid() == 0)
 		o->user = xstrdup(c->user);
-	if (!o->group && c->group)
+	if (!o->group && c->group && geteuid() == 0)
 		o->group = xstrdup(c->group);
 	struct vl_identity id = identity(o);
 	return vl_identity_check(&id, e);
@@ -257,8 +258,9 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 		return rc;
 	}
 	for (size_t i = 0; i < o->plan.n; i++)
-		vl_debug("locked %s %s", vl_mode_name(o->plan.v[i].mode),
-			 o->plan.v[i].path);
+		if (o->plan.v[i].fd >= 0 || !o->plan.v[i].optional)
+			vl_debug("locked %s %s", vl_mode_name(o->plan.v[i].mode),
+				 vl_resource_label(&o->plan.v[i]));
 	rc = vl_identity_assume(&id, e);
 	if (!rc)
 		rc = drv->prepare_exec(&o->plan, e);

@@ -66,7 +66,7 @@ static const struct {
 	const char *key;
 	long lo, hi;		/* integer range; lo > hi: any text */
 } driver_keys[] = {
-	{ "lockspace.file_mode", 0600, 0666 },
+	{ "lockspace.file_mode", 1, 0 },	/* checked below */
 	{ "sanlock.host_id", 1, 2000 },
 	{ "sanlock.io_timeout", 1, 3600 },
 	{ "sanlock.lockspace", 1, 0 },

@@ -191,12 +191,22 @@ static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
 static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
 {
 	if (incoming && r->mode == VL_EXCLUSIVE)
-		return lp_lock_incoming(r->fd, c);
+		return lp_lock_incoming(r->fd, &r->slot, c);
 	return lp_lock(r->fd, r->mode, c);
 }
 
-/* All or nothing. Waits only while holding no lock, so two launchers
- * wanting overlapping sets can never deadlock. */
+/* Every lock is held: tell each handover source its slot is taken. */
+static int accept_slots(struct vl_reslist *l, struct vl_error *e)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct vl_resource *r = &l->v[i];
+		int rc = r->fd >= 0 && r->slot >= 0 ? lp_accept(r->fd, r->slot) : 0;
+		if (rc)
+			return lock_error(r, rc, e);
+	}
+	return 0;
+}
+
 /* A lock taken on a file that was since replaced (a pruned lease file):
  * open the file now under that name, and start again. */
 static int reopen_stale(struct vl_reslist *l, const struct fdlock_ops *ops,
@@ -218,6 +228,8 @@ static int reopen_stale(struct vl_reslist *l, const struct fdlock_ops *ops,
 	return 0;
 }
 
+/* All or nothing. Waits only while holding no lock, so two launchers
+ * wanting overlapping sets can never deadlock. */
 static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		    const struct fdlock_ops *ops, struct vl_error *e)
 {
@@ -225,7 +237,7 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 
 	for (;;) {
 		size_t i;
-		struct lp_conflict c;
+		struct lp_conflict c = { 0 };
 		bool stale;
 		int rc = 0;
 
@@ -235,7 +247,7 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		if (!rc) {
 			rc = reopen_stale(l, ops, &stale, e);
 			if (rc || !stale)
-				return rc;
+				return rc ? rc : accept_slots(l, e);
 			continue;
 		}
 		struct vl_resource *r = &l->v[i - 1];
@@ -265,7 +277,7 @@ int fdlock_acquire(struct vl_reslist *l, const struct vl_acquire_opts *o,
 	for (size_t i = 0; i < l->n && !rc; i++) {
 		rc = ops->open(&l->v[i], e);
 		if (rc && l->v[i].optional) {
-			vl_note("%s; %s not locked", e->msg,
+			vl_warn("%s; %s not locked", e->msg,
 				vl_resource_label(&l->v[i]));
 			rc = 0;
 		}

@@ -48,19 +48,6 @@ static int open_held(long pid, const struct pid_lock *pl)
 	return fd;
 }
 
-static char *label(int fd, const char *path)
-{
-	char *key = path && lockspace_contains(path) ? lockspace_read_key(fd)
-						      : NULL;
-
-	if (key && !strncmp(key, "file:", 5)) {
-		char *file = xstrdup(key + 5);
-		free(key);
-		return file;
-	}
-	return key ? key : xstrdup(path ? path : "?");
-}
-
 static bool source_alive(const struct source *src, int wait_ms)
 {
 	if (src->pidfd >= 0) {
@@ -89,7 +76,12 @@ static int guard_all(const struct source *src, struct pid_lock *pl, size_t n,
 				       "it as pid %ld holds it: %s",
 				       pl[i].path ? pl[i].path : "?", src->pid,
 				       strerror(errno));
-		of->path = label(of->fd, pl[i].path);
+		of->path = lockspace_display_name(of->fd, pl[i].path);
+		if (lp_slot_taken(of->fd, of->slot))
+			return vl_fail(e, EX_TEMPFAIL, "%s: handover slot %d is "
+				       "held already, by an earlier incoming "
+				       "target (see vmlock inquire); stop it "
+				       "first", of->path, of->slot);
 		int rc = lp_guard(of->fd);
 		if (rc)
 			return vl_fail(e, EX_OSERR, "%s: cannot guard: %s",
@@ -127,31 +119,32 @@ static int check_source_holds(const struct source *src, struct offer *o,
 	return rc;
 }
 
-static size_t count_taken(const struct offer *o, size_t n)
+static size_t count_accepted(const struct offer *o, size_t n)
 {
-	size_t taken = 0;
+	size_t accepted = 0;
 
 	for (size_t i = 0; i < n; i++)
-		taken += lp_slot_taken(o[i].fd, o[i].slot);
-	return taken;
+		accepted += lp_slot_accepted(o[i].fd, o[i].slot);
+	return accepted;
 }
 
-/* Waits until the target holds every slot, the source exits or time is
- * up; then withdraws and judges by what the slots show after that. */
+/* Waits until a target has accepted every slot (it does so once all its
+ * locks are held), the source exits or time is up; withdraws, and judges
+ * by the acceptances, which a target never takes back. */
 static int wait_for_target(const struct source *src, struct offer *o,
 			   size_t count, const struct vl_deadline *d,
 			   void (*done)(const char *path), struct vl_error *e)
 {
 	bool alive = true;
 
-	while (count_taken(o, count) < count && !vl_deadline_passed(d) &&
+	while (count_accepted(o, count) < count && !vl_deadline_passed(d) &&
 	       (alive = source_alive(src, 5)))
 		;
 	for (size_t i = 0; i < count; i++)
 		lp_unlock(o[i].fd);
 	size_t missing = 0;
 	for (size_t i = 0; i < count; i++) {
-		if (lp_slot_taken(o[i].fd, o[i].slot)) {
+		if (lp_slot_accepted(o[i].fd, o[i].slot)) {
 			done(o[i].path);
 			continue;
 		}

@@ -268,9 +268,10 @@ static int vmdk_extent(const char *line, const char *name,
 {
 	char access[11], type[11], file[512];
 	unsigned long long sectors;
+	int end = 0;
 
-	if (sscanf(line, "%10s %llu %10s \"%511[^\n\r\"]\"", access, &sectors,
-		   type, file) != 4 || !strcmp(type, "ZERO") ||
+	if (sscanf(line, "%10s %llu %10s \"%511[^\n\r\"]\"%n", access, &sectors,
+		   type, file, &end) != 4 || !end || !strcmp(type, "ZERO") ||
 	    (strcmp(access, "RW") && strcmp(access, "RDONLY")))
 		return 0;
 	if (h->nextents == VMDK_EXTENTS_MAX)
@@ -379,8 +380,15 @@ void image_header_free(struct image_header *h)
 static int open_image(const char *path, const char *what, struct stat *st,
 		      struct vl_error *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* look before opening: opening a device can have effects (a
+	 * watchdog armed, a tape rewound); fstat below checks again */
+	int fd = stat(path, st) == 0 && !S_ISREG(st->st_mode) &&
+		 !S_ISBLK(st->st_mode) ? (errno = EINVAL, -2)
+		 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
+	if (fd == -2)
+		return -vl_fail(e, EX_NOINPUT, "%s: not a regular file or "
+				"block device", what);
 	if (fd < 0)
 		return -vl_fail(e, vl_errno_code(errno), "%s: %s", what,
 				strerror(errno));

@@ -55,7 +55,10 @@ bool lp_classify(off_t start, off_t end, short type, enum vl_mode *mode,
 	}
 	if (end < LP_BASE || start >= LP_END)
 		return false;
-	if (start >= LP_OFFER0) {
+	if (start >= LP_ACCEPT0) {
+		*mode = VL_EXCLUSIVE;
+		*role = LP_INCOMING;
+	} else if (start >= LP_OFFER0) {
 		*mode = VL_EXCLUSIVE;
 		*role = LP_OFFER;
 	} else if (start >= LP_SLOT0) {
@@ -114,23 +117,33 @@ static int check_others(int fd, enum vl_mode mode, struct lp_conflict *c)
 	return rc;
 }
 
+/* Takes span, or says what holds it; a holder that left in between
+ * is simply gone, so try again. */
+static int take(int fd, short type, struct span s, struct lp_conflict *c)
+{
+	for (int tries = 0;; tries++) {
+		int rc = ofd(fd, F_OFD_SETLK, type, s, NULL);
+		if (rc != EAGAIN || probe(fd, type, s, c) == EAGAIN)
+			return rc;
+		if (tries == 8) {	/* churn: report a plain holder */
+			*c = (struct lp_conflict){ VL_EXCLUSIVE, LP_HOLDER,
+						   s.start, F_WRLCK };
+			return EAGAIN;
+		}
+	}
+}
+
 int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
 {
-	struct span own = class_span(mode);
 	short type = class_type(mode);
-	int rc = ofd(fd, F_OFD_SETLK, type, own, NULL);
+	int rc = take(fd, type, class_span(mode), c);
 
 	if (rc == EAGAIN)
-		return probe(fd, type, own, c) ?: EAGAIN;
+		return rc;
 	if (!rc)
 		rc = check_others(fd, mode, c);
-	if (!rc) {
-		rc = ofd(fd, F_OFD_SETLK, type, (struct span){ LP_LIBVIRT, 1 },
-			 NULL);
-		if (rc == EAGAIN)
-			rc = probe(fd, type, (struct span){ LP_LIBVIRT, 1 }, c)
-				?: EAGAIN;
-	}
+	if (!rc)
+		rc = take(fd, type, (struct span){ LP_LIBVIRT, 1 }, c);
 	if (rc)
 		lp_unlock(fd);
 	return rc;
@@ -143,8 +156,9 @@ void lp_unlock(int fd)
 	    NULL);
 }
 
-int lp_lock_incoming(int fd, struct lp_conflict *c)
+int lp_lock_incoming(int fd, int *slot_taken, struct lp_conflict *c)
 {
+	*slot_taken = -1;
 	for (int slot = 0; slot < LP_SLOTS; slot++) {
 		struct span own = { LP_SLOT0 + slot, 1 };
 		struct lp_conflict offer;
@@ -153,8 +167,10 @@ int lp_lock_incoming(int fd, struct lp_conflict *c)
 			continue;
 		/* slot first, offer second: a withdrawn offer is seen */
 		if (probe(fd, F_WRLCK, (struct span){ LP_OFFER0 + slot, 1 },
-			  &offer) == EAGAIN)
+			  &offer) == EAGAIN) {
+			*slot_taken = slot;
 			return 0;
+		}
 		ofd(fd, F_OFD_SETLK, F_UNLCK, own, NULL);
 	}
 	return lp_lock(fd, VL_EXCLUSIVE, c);
@@ -184,23 +200,45 @@ bool lp_slot_taken(int fd, int slot)
 	       EAGAIN;
 }
 
+int lp_accept(int fd, int slot)
+{
+	return ofd(fd, F_OFD_SETLK, F_RDLCK,
+		   (struct span){ LP_ACCEPT0 + slot, 1 }, NULL);
+}
+
+bool lp_slot_accepted(int fd, int slot)
+{
+	struct lp_conflict c;
+
+	return lp_slot_taken(fd, slot) &&
+	       probe(fd, F_WRLCK, (struct span){ LP_ACCEPT0 + slot, 1 }, &c) ==
+	       EAGAIN;
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;
 }
 
-/* Arms SIGALRM to interrupt a blocking fcntl at the deadline. */
-static void arm_alarm(const struct vl_deadline *d)
-{
-	static bool installed;
-	struct itimerval it = { 0 };
+/* SIGALRM at the deadline interrupts a blocking fcntl; whatever the caller
+ * had (a blocked or ignored SIGALRM) is restored after, and no alarm is
+ * left pending for the command to meet after exec. */
+struct alarm_state {
+	struct sigaction action;
+	sigset_t mask;
+};
 
-	if (!installed) {
-		struct sigaction sa = { .sa_handler = on_alarm };
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
-		installed = true;
-	}
+static void arm_alarm(const struct vl_deadline *d, struct alarm_state *saved)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct itimerval it = { 0 };
+	sigset_t alrm;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &saved->action);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_UNBLOCK, &alrm, &saved->mask);
 	if (!d->forever) {
 		double left = vl_deadline_left(d);
 		it.it_value.tv_sec = (time_t)left;
@@ -211,11 +249,20 @@ static void arm_alarm(const struct vl_deadline *d)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static void disarm_alarm(void)
+static void disarm_alarm(const struct alarm_state *saved)
 {
 	struct itimerval it = { 0 };
+	struct timespec now = { 0, 0 };
+	sigset_t alrm;
 
 	setitimer(ITIMER_REAL, &it, NULL);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	sigprocmask(SIG_BLOCK, &alrm, NULL);
+	while (sigtimedwait(&alrm, NULL, &now) == SIGALRM)
+		;	/* fired after the fcntl returned */
+	sigprocmask(SIG_SETMASK, &saved->mask, NULL);
+	sigaction(SIGALRM, &saved->action, NULL);
 }
 
 /* Sleeps for a random part of [ms/2, ms], not past the deadline. */
@@ -269,10 +316,12 @@ int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 	 * we may block on, so poll with growing pauses. */
 	if (!blockable(mode, c))
 		return lp_pause(d);
+	struct alarm_state saved;
+
 	backoff_ms = 4;
-	arm_alarm(d);
+	arm_alarm(d, &saved);
 	int rc = ofd(fd, F_OFD_SETLKW, class_type(mode), class_span(mode), NULL);
-	disarm_alarm();
+	disarm_alarm(&saved);
 	if (rc == EINTR)
 		return vl_deadline_passed(d) ? ETIMEDOUT : 0;
 	woken = rc == 0;

@@ -18,7 +18,8 @@
 #define LP_SLOTS	2
 #define LP_OFFER0	(LP_BASE + 5)	/* offer for slot 0, then slot 1 */
 #define LP_GUARD	(LP_BASE + 7)	/* a handover is under way */
-#define LP_END		(LP_BASE + 8)	/* first byte past the region */
+#define LP_ACCEPT0	(LP_BASE + 8)	/* a target took slot 0 (or 1) for good */
+#define LP_END		(LP_BASE + 10)	/* first byte past the region */
 #define LP_LIBVIRT	((off_t)0)	/* virtlockd's byte, for mutual exclusion */
 
 enum lp_role { LP_HOLDER, LP_INCOMING, LP_OFFER, LP_FOREIGN };
@@ -44,9 +45,9 @@ int lp_pause(const struct vl_deadline *d);
 void lp_unlock(int fd);
 
 /* Target side of a handover: the exclusive lock through a handover slot
- * while a source offers that slot, else the exclusive lock as usual.
- * Same returns as lp_lock. */
-int lp_lock_incoming(int fd, struct lp_conflict *c);
+ * while a source offers that slot (*slot: which; -1 when none), else the
+ * exclusive lock as usual. Same returns as lp_lock. */
+int lp_lock_incoming(int fd, int *slot, struct lp_conflict *c);
 /* Source side: the slot a target must take from a holder whose lock
  * starts at byte (a class byte, or the slot a previous handover gave). */
 int lp_slot_to_offer(off_t holder_byte);
@@ -57,6 +58,10 @@ int lp_guard(int fd);
 int lp_offer(int fd, int slot);
 /* Has a target taken slot? */
 bool lp_slot_taken(int fd, int slot);
+/* Target side, once every lock of the launch is held: slot is taken for
+ * good. A source counts only accepted slots. */
+int lp_accept(int fd, int slot);
+bool lp_slot_accepted(int fd, int slot);
 
 /* What a lock at [start, end] of the given type, held by someone, stands
  * for. Returns false for bytes outside the protocol (QEMU's own, say). */

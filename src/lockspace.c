@@ -225,6 +225,19 @@ bool lockspace_contains(const char *path)
 	       strlen(path + len + 1) == 32 && !strchr(path + len + 1, '/');
 }
 
+char *lockspace_display_name(int fd, const char *path)
+{
+	char *key = fd >= 0 && path && lockspace_contains(path)
+		    ? lockspace_read_key(fd) : NULL;
+
+	if (key && !strncmp(key, "file:", 5)) {
+		char *file = xstrdup(key + 5);
+		free(key);
+		return file;
+	}
+	return key ? key : xstrdup(path ? path : "?");
+}
+
 static bool is_lease_name(const char *name)
 {
 	return strlen(name) == 32 && strspn(name, "0123456789abcdef") == 32;

@@ -29,6 +29,10 @@ int lockspace_open(const char *key, bool create, int *fd, struct vl_error *e);
 bool lockspace_still_linked(int fd, const char *key);
 /* The key recorded in a lease file, or NULL. */
 char *lockspace_read_key(int fd);
+/* How a file open on fd, known by path, is shown: for a lease file of
+ * the lockspace what it stands for (an image path, "lease:NAME", ...),
+ * else path. Newly allocated. */
+char *lockspace_display_name(int fd, const char *path);
 /* Is path a lease file of the lockspace? */
 bool lockspace_contains(const char *path);
 

@@ -32,10 +32,11 @@ int vl_plan_add_spec(struct vl_reslist *l, enum vl_kind kind, const char *spec,
 				       colon + 1);
 		name = xstrdup(spec);
 	}
-	if (!*name) {
+	if (!*name || (kind == VL_LEASE && strchr(name, '\n'))) {
 		free(name);
-		return vl_fail(e, EX_USAGE, "\"%s\": empty %s", spec,
-			       kind == VL_FILE ? "path" : "lease name");
+		return vl_fail(e, EX_USAGE, "\"%s\": %s", spec, kind == VL_FILE
+			       ? "empty path" : "empty lease name, or a newline "
+			       "in it");
 	}
 	vl_reslist_add(l, kind, name, mode, 0);
 	free(name);
@@ -62,7 +63,8 @@ int vl_plan_add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 	char *uuid = !rc && o->vm_lease ? qemu_vm_uuid(argc, argv) : NULL;
 	if (uuid) {
 		char *name = xasprintf("uuid:%s", uuid);
-		/* without a usable lockspace, the disks' locks still stand */
+		/* without a usable lockspace, the disks' locks still stand;
+		 * a warning says so */
 		vl_reslist_add(l, VL_LEASE, name, VL_EXCLUSIVE, 0)->optional = true;
 		free(name);
 		free(uuid);
@@ -79,6 +81,11 @@ static int identify(struct vl_resource *r, struct vl_error *e)
 	if (stat(r->path, &st) < 0)
 		return vl_fail(e, vl_errno_code(errno), "%s: %s (wanted %s)",
 			       r->path, strerror(errno), vl_mode_name(r->mode));
+	/* never opened, then: opening a device can have effects */
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return vl_fail(e, EX_NOINPUT, "%s: not a regular file or block "
+			       "device (wanted %s)", r->path,
+			       vl_mode_name(r->mode));
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
 	return 0;

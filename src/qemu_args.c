@@ -524,6 +524,7 @@ struct node_ctx {
 	unsigned depth;
 	bool probe;		/* -drive: QEMU probes a format not given */
 	bool chain;		/* the image's own backing chain is followed */
+	bool backing;		/* below a backing link: readonly */
 };
 
 static const char *const local_drivers[] = {
@@ -680,6 +681,11 @@ static int walk_reference(struct reader *r, const char *node_name,
 				"no -blockdev has node-name \"%s\"",
 				node_name);
 	c.it = it;
+	/* QEMU passes read-only on to inline children only: a node named
+	 * by reference keeps its own, read-write unless it says otherwise
+	 * (and, under a shared parent, shared) */
+	if (!c.backing && c.mode == VL_READONLY)
+		c.mode = it->shared ? VL_SHARED : VL_EXCLUSIVE;
 	return walk_node(r, &it->kv, "", false, c);
 }
 
@@ -721,6 +727,7 @@ static int walk_children(struct reader *r, const struct qemu_kvlist *kv,
 	free(backing_sub);
 	backing_c.format = NULL;
 	backing_c.mode = VL_READONLY;
+	backing_c.backing = true;
 	backing_c.depth++;
 	backing_c.chain = true;
 	data_c.format = "raw";

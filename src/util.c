@@ -155,7 +155,7 @@ bool vl_parse_seconds(const char *s, double *out)
 	double v = strtod(s, &end);
 	if (errno || end == s || *end || isnan(v) || isinf(v))
 		return false;
-	if (v < 0 && v != -1)
+	if ((v < 0 && v != -1) || v > 1e9)	/* 1e9 s: 31 years */
 		return false;
 	*out = v;
 	return true;

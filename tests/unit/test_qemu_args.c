@@ -264,9 +264,21 @@ static void test_blockdev(void)
 	expect("excl:/cwd/a(qcow2)", Q,
 	       "-blockdev", "driver=file,node-name=f,filename=a",
 	       "-blockdev", "driver=qcow2,node-name=q,file=f");
-	expect("ro:/cwd/a(qcow2)", Q,
+	/* read-only passes to inline children only: node f, named by
+	 * reference, stays read-write in QEMU 7.2 ("ro": false) */
+	expect("excl:/cwd/a(qcow2)", Q,
 	       "-blockdev", "driver=file,node-name=f,filename=a",
 	       "-blockdev", "driver=qcow2,node-name=q,file=f,read-only=on");
+	expect("ro:/cwd/a(qcow2)", Q,
+	       "-blockdev", "driver=file,node-name=f,filename=a,read-only=on",
+	       "-blockdev", "driver=qcow2,node-name=q,file=f,read-only=on");
+	expect("excl:/cwd/a(raw)", Q,
+	       "-blockdev", "driver=file,filename=a,node-name=f",
+	       "-blockdev", "driver=raw,file=f,read-only=on,node-name=r",
+	       "-device", "virtio-blk,drive=f");
+	expect("ro:/cwd/a(qcow2)", Q,
+	       "-blockdev", "driver=qcow2,node-name=q,read-only=on,"
+	       "file.driver=file,file.filename=a");
 	expect("excl:/cwd/a(qcow2)", Q, "-snapshot",
 	       "-blockdev", "driver=file,node-name=f,filename=a",
 	       "-blockdev", "driver=qcow2,node-name=q,file=f");
