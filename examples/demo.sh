@@ -3,7 +3,8 @@
 # same image refused, and vmlock inquire naming the holder.
 # Usage: examples/demo.sh [PATH-TO-VMLOCK]
 set -u
-vmlock=${1:-vmlock}
+vmlock=$(command -v "${1:-vmlock}") || { echo "no vmlock: ${1:-vmlock}" >&2; exit 127; }
+case $vmlock in /*) ;; *) vmlock=$PWD/$vmlock ;; esac
 dir=$(mktemp -d)
 qemu_pid=
 cleanup() {
@@ -25,15 +26,18 @@ say "vmlock run --dry-run -- $guest"
 say "vmlock run -- $guest &"
 "$vmlock" run -- $guest &
 qemu_pid=$!
-for _ in $(seq 100); do	# until QEMU holds its lock
+for _ in $(seq 200); do	# until QEMU holds its lock
 	"$vmlock" inquire --json vm.qcow2 | grep -q '"pid"' && break
+	kill -0 "$qemu_pid" 2>/dev/null || { echo "QEMU did not start" >&2; exit 1; }
 	sleep 0.05
 done
 echo "started: pid $qemu_pid"
 
 say "vmlock run -- $guest    # the same guest a second time"
 "$vmlock" run -- $guest
-echo "exit status $? (75: busy)"
+status=$?
+echo "exit status $status (75: busy)"
+[ "$status" = 75 ] || { echo "demo: the second launch was not refused" >&2; exit 1; }
 
 say "vmlock inquire vm.qcow2 base.qcow2"
 "$vmlock" inquire vm.qcow2 base.qcow2

@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# The operator scripts in examples/ run as documented.
+
+load helpers
+
+@test "examples/demo.sh: a real QEMU under lock, a refused second launch, inquire" {
+	run timeout 120 "$TESTS_SRCDIR/../examples/demo.sh" "$VMLOCK"
+	assert_success
+	assert_output --partial "busy: wanted exclusive, held exclusive by pid"
+	assert_output --partial 'VM "demo-vm"'
+	assert_output --partial "exit status 75"
+	assert_output --regexp "readonly +[0-9]+ holder +local .*base.qcow2"
+	assert_output --regexp "free +- .*vm.qcow2"
+}
+
+@test "examples/migrate.sh: a local live migration under vmlock" {
+	run timeout 180 "$TESTS_SRCDIR/../examples/migrate.sh" "$VMLOCK"
+	assert_success
+}
