@@ -427,22 +427,33 @@ static int read_at(int fd, unsigned char *buf, size_t want, size_t *got,
 
 /* Reads the header of an open image: its probe bytes, then as much of
  * its first cluster as the header may use. */
+/* Most headers, extensions and backing names included, fit in the first
+ * few KiB: read those, and the whole first cluster only when the parser
+ * finds something beyond them. */
+#define HEADER_FAST_READ 8192
+
 static int read_header(int fd, const char *path, const char *format,
 		       struct image_header *h, struct vl_error *e)
 {
 	unsigned char *buf = xmalloc(IMAGE_PROBE_SIZE);
-	size_t len, span;
+	size_t len, span = 0;
 	int rc = read_at(fd, buf, IMAGE_PROBE_SIZE, &len, path, e);
 
-	if (!rc) {
-		span = image_header_span(buf, len);
-		if (span > len && len == IMAGE_PROBE_SIZE) {
-			buf = xreallocarray(buf, span, 1);
-			rc = read_at(fd, buf, span, &len, path, e);
+	for (size_t want = HEADER_FAST_READ; !rc; want = span) {
+		if (!span)
+			span = image_header_span(buf, len);
+		if (want > span)
+			want = span;
+		if (want > len && len >= IMAGE_PROBE_SIZE) {
+			buf = xreallocarray(buf, want, 1);
+			rc = read_at(fd, buf, want, &len, path, e);
 		}
+		if (!rc)
+			rc = image_parse_header(buf, len, format, path, h, e);
+		if (rc != EX_DATAERR || len < want || want == span)
+			break;
+		rc = 0;		/* again, on the whole span */
 	}
-	if (!rc)
-		rc = image_parse_header(buf, len, format, path, h, e);
 	free(buf);
 	return rc;
 }

@@ -148,3 +148,21 @@ print(paths.count(sys.argv[1]), paths.count(sys.argv[2]), paths.count(sys.argv[3
 	run grep -E '"(/dev/zero|[^"]*fifo)"' trace
 	assert_failure
 }
+
+@test "a qcow2 backing name far into the first cluster is still found" {
+	qemu-img create -q -f qcow2 base.qcow2 1M
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2
+	# move the backing name to byte 40000 (the cluster is 64 KiB)
+	$PY - top.qcow2 <<'PY'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    head = f.read(72)
+    off, size = struct.unpack(">QI", head[8:20])
+    f.seek(off); name = f.read(size)
+    f.seek(40000); f.write(name)
+    f.seek(8); f.write(struct.pack(">Q", 40000))
+PY
+	run "$VMLOCK" run --dry-run -- qemu-system-x86_64 -drive file=top.qcow2,if=none
+	assert_success
+	assert_line --index 1 "readonly	$BATS_TEST_TMPDIR/base.qcow2"
+}
