@@ -187,7 +187,8 @@ static int find_all(struct finding **out, size_t *n, struct vl_error *e)
 
 	if (!holders_proc_locks(add_seen, &seen))
 		return vl_fail(e, EX_OSERR, "/proc/locks: %s", strerror(errno));
-	qsort(seen.v, seen.n, sizeof *seen.v, cmp_seen);
+	if (seen.n)
+		qsort(seen.v, seen.n, sizeof *seen.v, cmp_seen);
 	t = xcalloc(seen.n, sizeof *t);
 	first = xcalloc(seen.n + 1, sizeof *first);
 	for (size_t i = 0; i < seen.n; i++)

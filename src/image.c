@@ -498,8 +498,10 @@ static int json_backing(const char *overlay, const char *json,
 	if (!strncmp(file, "file:", 5))
 		file += 5;
 	*path = current_dir_join(file, e, &rc);
-	if (driver && strcmp(driver, "file") && strcmp(driver, "host_device"))
+	if (driver && strcmp(driver, "file") && strcmp(driver, "host_device")) {
+		free(*format);	/* the json: driver wins over the header's */
 		*format = xstrdup(driver);
+	}
 out:
 	qemu_kvlist_free(&kv);
 	return rc;
