@@ -38,54 +38,10 @@ fi
 show() { printf '$ %s\n' "$*"; }
 die() { printf 'migrate.sh: %s\n' "$*" >&2; exit 1; }
 
-# QMP: `qmp SOCKET COMMAND [JSON-ARGUMENTS]` prints the command's return;
+# QMP, through examples/qmp beside this script:
+# `qmp SOCKET COMMAND [JSON-ARGUMENTS]` prints the command's return;
 # `qmp SOCKET migrate-wait [TIMEOUT]` polls query-migrate until the end.
-if [[ -x $here/../tests/tools/qmp ]]; then
-	qmp() { python3 "$here/../tests/tools/qmp" "$@"; }
-else
-	qmp() {
-		python3 - "$@" <<-'EOF'
-		import json, socket, sys, time
-		path, cmd = sys.argv[1], sys.argv[2]
-		end = time.monotonic() + 10
-		while True:
-		    s = socket.socket(socket.AF_UNIX)
-		    try:
-		        s.connect(path)
-		        break
-		    except OSError:
-		        s.close()
-		        if time.monotonic() > end:
-		            sys.exit("qmp: %s: no QMP socket" % path)
-		        time.sleep(0.05)
-		f = s.makefile("rw")
-		def call(c, a=None):
-		    f.write(json.dumps(dict(execute=c, **({"arguments": a} if a else {}))) + "\n")
-		    f.flush()
-		    while True:
-		        line = f.readline()
-		        if not line:
-		            return None
-		        r = json.loads(line)
-		        if "event" in r:
-		            continue
-		        if "error" in r:
-		            sys.exit("qmp: %s: %s" % (c, r["error"]["desc"]))
-		        return r["return"]
-		f.readline()
-		call("qmp_capabilities")
-		if cmd == "migrate-wait":
-		    end = time.monotonic() + float(sys.argv[3] if len(sys.argv) > 3 else 30)
-		    while True:
-		        st = call("query-migrate")
-		        if st.get("status") in ("completed", "failed", "cancelled") or time.monotonic() > end:
-		            print(json.dumps(st))
-		            sys.exit(st.get("status") != "completed")
-		        time.sleep(0.01)
-		print(json.dumps(call(cmd, json.loads(sys.argv[3]) if len(sys.argv) > 3 else None)))
-		EOF
-	}
-fi
+qmp() { python3 "$here/qmp" "$@"; }
 
 # The guest's disk.
 if [[ -n ${2-} ]]; then

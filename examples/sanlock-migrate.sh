@@ -36,18 +36,11 @@ on() {
 	shift
 	SANLOCK_RUN_DIR=$dir/run$h "$vmlock" "$@"
 }
-# qmp SOCKET JSON: one QMP command, its reply printed
+# qmp SOCKET COMMAND [JSON-ARGUMENTS]: one QMP command, its return printed
+# (examples/qmp, beside this script)
+qmp_tool=$(dirname "$0")/qmp
 qmp() {
-	python3 - "$@" <<'EOF'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rw")
-def reply():
-    while True:
-        m = json.loads(f.readline())
-        if "event" not in m: return m
-reply(); f.write('{"execute": "qmp_capabilities"}\n'); f.flush(); reply()
-f.write(sys.argv[2] + "\n"); f.flush(); print(json.dumps(reply()))
-EOF
+	python3 "$qmp_tool" "$@"
 }
 
 mkdir "$dir/leases"
@@ -89,11 +82,8 @@ on 2 run --config "$dir/host2.conf" -- $guest
 echo "exit status $? (75: busy)"
 
 say 1 "migrate (QMP), wait until completed"
-qmp "$dir/src.qmp" "{\"execute\": \"migrate\", \"arguments\": {\"uri\": \"unix:$dir/migration.sock\"}}"
-for _ in $(seq 100); do
-	qmp "$dir/src.qmp" '{"execute": "query-migrate"}' | grep -q '"completed"' && break
-	sleep 0.1
-done
+qmp "$dir/src.qmp" migrate "{\"uri\": \"unix:$dir/migration.sock\"}"
+qmp "$dir/src.qmp" migrate-wait 10 >/dev/null || echo "the migration did not complete"
 
 say 1 "vmlock handover --pid $src > state     # release for the source, print the state"
 on 1 handover --config "$dir/host1.conf" --pid "$src" >"$dir/state"
@@ -101,7 +91,7 @@ cat "$dir/state"
 
 say 2 "vmlock handover --adopt state --pid $dst     # acquire for the target at those versions"
 if on 2 handover --config "$dir/host2.conf" --adopt "$dir/state" --pid "$dst"; then
-	qmp "$dir/dst.qmp" '{"execute": "cont"}' >/dev/null
+	qmp "$dir/dst.qmp" cont >/dev/null
 	echo "target resumed"
 else
 	echo "adopt refused: the target stays paused; the source takes its leases back:"

@@ -2,11 +2,9 @@
 # Faults: kill -9 at every step, file systems without lock support,
 # images replaced under vmlock's feet.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load helpers
 
 setup() {
-	VMLOCK=${VMLOCK:-/work/main/src/vmlock}
 	command -v strace >/dev/null || skip "strace is not installed"
 	# LeakSanitizer cannot run under ptrace; the rest of ASan can
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
@@ -77,6 +75,7 @@ ARGS=(run --lock raw.img --lock base.qcow2:readonly -- qemu-img info top.qcow2)
 	no_lock_left
 	"$VMLOCK" run --lock raw.img --lock top.qcow2 -- sleep 60 &
 	pid=$!
+	track_pid $pid
 	for _ in $(seq 100); do
 		[ "$(readlink /proc/$pid/exe)" = "$(readlink -f "$(command -v sleep)")" ] && break
 		sleep 0.02

@@ -1,18 +1,32 @@
-# Shared setup for the vmlock bats suites.
+# Shared setup for the vmlock bats suites: every suite does `load helpers`.
 #
-# VMLOCK: the binary under test (make check exports it).
-# TESTS_SRCDIR: the tests directory of the source tree.
+# VMLOCK: the binary under test, required (make check exports it), e.g.
+#   VMLOCK=$PWD/src/vmlock bats tests/bats
+# TESTS_SRCDIR: the tests directory of the source tree (default: the parent
+# of this file's directory).
+# QMP_TOOL: the QMP client, examples/qmp of the source tree by default.
 #
 # Every file and socket lives under $BATS_TEST_TMPDIR. Background processes
 # started through the helpers below are recorded in $BATS_TEST_TMPDIR/pids
-# and teardown kills those pids, and only those.
+# and teardown kills those pids, and only those. A suite that defines its
+# own teardown calls vl_teardown from it.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+# bats-support and bats-assert, found through BATS_LIB_PATH (bats defaults
+# it to /usr/lib/bats, where Debian's bats-support and bats-assert are).
+bats_load_library bats-support
+bats_load_library bats-assert
 
-: "${VMLOCK:=/work/main/src/vmlock}"
+if [[ -z ${VMLOCK-} ]]; then
+	echo "helpers.bash: VMLOCK is not set: set it to the vmlock binary under test" \
+		"(make check does), e.g. VMLOCK=\$PWD/src/vmlock bats tests/bats" >&2
+	return 1
+elif [[ ! -f $VMLOCK || ! -x $VMLOCK ]]; then
+	echo "helpers.bash: VMLOCK=$VMLOCK is not an executable file" >&2
+	return 1
+fi
 : "${TESTS_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
-export VMLOCK TESTS_SRCDIR
+: "${QMP_TOOL:=$TESTS_SRCDIR/../examples/qmp}"
+export VMLOCK TESTS_SRCDIR QMP_TOOL
 
 # The system python: pyenv shims are not usable by user nobody.
 if [[ -x /usr/bin/python3 ]]; then
@@ -34,11 +48,9 @@ VL_PATIENCE=${VL_PATIENCE:-20}
 #   fds PID           "FD TARGET" for every fd of PID.
 #   rusage CMD...     runs CMD, prints "STATUS CPU_SECONDS" (user + system
 #                     time of CMD and its children).
-#   qmp SOCK JSON...  connects to a QMP socket, negotiates, sends each JSON
-#                     command, prints each reply on one line (events
-#                     skipped). Waits up to $VL_PATIENCE s for the socket.
+# (QMP: see qmp below, which runs $QMP_TOOL.)
 VL_PY='
-import errno, fcntl, json, os, resource, socket, struct, subprocess, sys, time
+import fcntl, os, resource, struct, subprocess, sys
 
 def probe(path):
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -72,38 +84,6 @@ def heldby(pid, path):
             pass
     return False
 
-def qmp(path, cmds):
-    deadline = time.monotonic() + float(os.environ.get("VL_PATIENCE", "20"))
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            break
-        except OSError:
-            s.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    s.settimeout(float(os.environ.get("VL_PATIENCE", "20")))
-    f = s.makefile("rw")
-    def reply():
-        while True:
-            line = f.readline()
-            if not line:
-                return None
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-    reply()                                   # greeting
-    f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n"); f.flush()
-    reply()
-    for c in cmds:
-        f.write(c + "\n"); f.flush()
-        r = reply()
-        print(json.dumps(r))
-        sys.stdout.flush()
-    s.close()
-
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "probe":
     print(probe(args[0]))
@@ -123,14 +103,12 @@ elif cmd == "rusage":
     rc = subprocess.call(args)
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(rc, "%.3f" % (ru.ru_utime + ru.ru_stime))
-elif cmd == "qmp":
-    qmp(args[0], args[1:])
 else:
     sys.exit("unknown helper " + cmd)
 '
 
 vl_py() {
-	VL_PATIENCE=$VL_PATIENCE "$PY" -c "$VL_PY" "$@"
+	"$PY" -c "$VL_PY" "$@"
 }
 
 # A fresh image file (not QEMU: just bytes) under the test tmpdir; prints its
@@ -139,6 +117,16 @@ mkimg() {
 	local p="$BATS_TEST_TMPDIR/$1"
 	head -c 4096 /dev/zero >"$p"
 	echo "$p"
+}
+
+# in_tmpdir [IMG...]: cd to the test tmpdir and make each IMG there (mkimg),
+# for tests that name their files relative to it.
+in_tmpdir() {
+	local n
+	cd "$BATS_TEST_TMPDIR" || return 1
+	for n; do
+		mkimg "$n" >/dev/null || return 1
+	done
 }
 
 # The canonical path vmlock is expected to print.
@@ -296,9 +284,12 @@ as_nobody() {
 
 QEMU=${QEMU:-qemu-system-x86_64}
 
-# qmp CMD_JSON...: talks to the QMP socket of the last QEMU started.
+# qmp CMD_JSON...: sends each whole QMP command line to the QMP socket of
+# the last QEMU started and prints each reply on one line ("return" or
+# "error"; events skipped). Waits up to $VL_PATIENCE s for the socket, and
+# for each reply.
 qmp() {
-	vl_py qmp "$QMP_SOCK" "$@"
+	"$PY" "$QMP_TOOL" --timeout "$VL_PATIENCE" --raw "$QMP_SOCK" "$@"
 }
 
 # qemu_cmd: sets QEMU_CMD to a minimal QEMU (no machine, no display) with a

@@ -43,7 +43,7 @@ if not ok:
 	[[ $line =~ [[:space:]]sleep[[:space:]] ]] || fail "command: $line"
 }
 
-@test "inquire --json: the DESIGN.md keys, for a held and a free image" {
+@test "inquire --json: the keys of vmlock(1) (inquire --json), for a held and a free image" {
 	img=$(mkimg disk.img)
 	free=$(mkimg free.img)
 	ln -s disk.img "$BATS_TEST_TMPDIR/link.img"
@@ -108,10 +108,46 @@ all(h["mode"] == r["mode"] and h["role"] == "holder" and h["host"] == "local"
 	refute_output --partial "$(canon "$b")"
 }
 
+@test "inquire --all: one row per file however /proc/locks orders them; no lockf locks" {
+	in_tmpdir a.img b.img c.img
+	start_holder a.img:readonly
+	start_holder b.img
+	start_holder a.img:readonly
+	$PY -c '
+import fcntl, sys, time
+f = open("c.img", "r+")
+fcntl.lockf(f, fcntl.LOCK_EX)
+sys.stdout.write("locked\n"); sys.stdout.flush()
+time.sleep(300)' > lockf.out 3>&- &
+	track_pid $!
+	wait_until "grep -q locked lockf.out"
+	run "$VMLOCK" inquire --all --json
+	assert_success
+	rows=$(printf '%s' "$output" | $PY -c '
+import json, sys
+paths = [r["path"] for r in json.load(sys.stdin)["resources"]]
+print(paths.count(sys.argv[1]), paths.count(sys.argv[2]), paths.count(sys.argv[3]),
+      sum(1 for p in paths if p.startswith("inode:")))' \
+		"$BATS_TEST_TMPDIR/a.img" "$BATS_TEST_TMPDIR/b.img" "$BATS_TEST_TMPDIR/c.img")
+	assert_equal "$rows" "1 1 0 0"
+}
+
+@test "inquire --all as another user: held files show held, without pid" {
+	in_tmpdir a.img
+	open_tmpdir_to_others
+	chmod 644 a.img
+	start_holder a.img
+	run as_nobody "$VMLOCK" inquire --all --json
+	assert_success
+	assert_output --partial '"mode": "exclusive", "holders": [{"pid": null, "host": "local"'
+	refute_output --partial '"mode": null'
+}
+
 @test "inquire and run agree about a file another program flock(2)s" {
 	img=$(mkimg disk.img)
 	ready=$BATS_TEST_TMPDIR/flock.ready
-	start_bg flock "$img" sh -c ': >"$1"; exec sleep 300' sh "$ready"
+	# --no-fork: the pid start_bg records (and teardown kills) is the holder
+	start_bg flock --no-fork "$img" sh -c ': >"$1"; exec sleep 300' sh "$ready"
 	wait_until "$VL_PATIENCE" test -e "$ready" || fail "flock not ready"
 	run -0 --separate-stderr "$VMLOCK" inquire --json "$img"
 	said=$output

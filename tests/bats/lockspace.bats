@@ -1,11 +1,9 @@
 #!/usr/bin/env bats
 # Driver modules, the lockspace driver and named leases.
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load helpers
 
 setup() {
-	VMLOCK=${VMLOCK:-/work/main/src/vmlock}
 	MODULES=${VMLOCK_MODULES:-$(dirname "$VMLOCK")/drivers/.libs}
 	cd "$BATS_TEST_TMPDIR"
 	mkdir -p space
@@ -20,6 +18,7 @@ teardown() {
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
 	[ -z "${LOOP:-}" ] || losetup -d "$LOOP" 2>/dev/null || true
 	[ -z "${DM:-}" ] || dmsetup remove "$DM" 2>/dev/null || true
+	vl_teardown
 }
 
 hold() {	# ARGS...: vmlock run ARGS -- sleep 60 in the background

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Live migration under vmlock (DESIGN.md section 4): `vmlock handover` on
+# Live migration under vmlock (vmlock(1), HANDOVER): `vmlock handover` on
 # the source side, `vmlock run --incoming` on the target side, real QEMU
 # processes migrating over a unix socket, and a third launcher that must be
 # refused (75) at every moment while the guest exists.
@@ -12,7 +12,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-QMP_TOOL=${QMP_TOOL:-$TESTS_SRCDIR/tools/qmp}
+# The QMP client: $QMP_TOOL (helpers.bash), examples/qmp by default.
 
 # Lock byte layout (vmlock(1), LOCK BYTES): 2^40 + 3 and + 4 are the two
 # handover slots a target write-locks.
@@ -601,6 +601,42 @@ migrate_guest() {
 	[[ $status == 75 ]] ||
 		fail "run --incoming exited $status next to holder $other (expected 75): $(roles "$img" | tr '\n' ';')"
 	assert_roles "$img" "holder $other"
+}
+
+# Tests: handover acceptance (vmlock only, no guest) -------------------------
+
+@test "handover refuses a slot already held by an earlier target" {
+	in_tmpdir a.img
+	start_holder a.img
+	src=$HOLDER_PID
+	start_bg "$VMLOCK" handover --pid "$src" --timeout 10
+	ho=$BG_PID
+	wait_until "$VMLOCK inquire --json a.img | grep -q '\"role\": \"offer\"'"
+	start_bg "$VMLOCK" run --incoming --lock a.img -- sleep 300
+	wait $ho	# the first handover completes
+	# the migration failed; the target was left behind; try again
+	run "$VMLOCK" handover --pid "$src" --timeout 1
+	assert_failure 75
+	assert_output --partial "held already, by an earlier incoming target"
+}
+
+@test "a target that takes a slot and then fails (all or nothing) is no handover" {
+	in_tmpdir a.img c.img
+	start_holder a.img
+	src=$HOLDER_PID
+	start_holder c.img	# the target's second image is busy
+	start_bg "$VMLOCK" handover --pid "$src" --timeout 2
+	ho=$BG_PID
+	wait_until "$VMLOCK inquire --json a.img | grep -q '\"role\": \"offer\"'"
+	for _ in 1 2 3 4 5; do
+		run "$VMLOCK" run --incoming --lock a.img --lock c.img -- true
+		assert_failure 75
+	done
+	ho_status=0
+	wait $ho || ho_status=$?
+	assert_equal "$ho_status" 75
+	run "$VMLOCK" run --lock a.img:readonly -- true
+	assert_failure 75	# the source still holds it
 }
 
 # Tests: errors --------------------------------------------------------------

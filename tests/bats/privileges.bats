@@ -1,11 +1,10 @@
 #!/usr/bin/env bats
-# Privileges and the configuration file (DESIGN.md section 6).
+# Privileges and the configuration file: vmlock(1), run (--user, --group,
+# --clear-groups, --keep-cap, --no-new-privs, --config), and vmlock.conf(5).
 
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load helpers
 
 setup() {
-	VMLOCK=${VMLOCK:-/work/main/src/vmlock}
 	cd "$BATS_TEST_TMPDIR"
 	truncate -s 1M img
 	chmod 666 img
@@ -35,6 +34,7 @@ status_field() {	# FIELD: its value in the status the command printed
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	"$VMLOCK" run --user nobody --lock img -- sleep 30 &
 	pid=$!
+	track_pid $pid
 	for _ in $(seq 100); do
 		"$VMLOCK" inquire --json img | grep -q "\"pid\": $pid" && break
 		sleep 0.05
@@ -118,10 +118,22 @@ status_field() {	# FIELD: its value in the status the command printed
 	assert_output 65534
 }
 
+@test "config user = is for runs started as root; others ignore it" {
+	mkimg a.img >/dev/null
+	open_tmpdir_to_others
+	chmod 666 a.img
+	printf 'user = nobody\n' > conf
+	chmod 644 conf
+	run as_nobody "$VMLOCK" run --config "$BATS_TEST_TMPDIR/conf" --lock a.img -- id -u
+	assert_success
+	assert_output 65534
+}
+
 @test "config: wait from the file makes a busy launch wait" {
 	printf 'wait = 5\n' > vmlock.conf
 	chmod 644 vmlock.conf
 	"$VMLOCK" run --lock img -- sleep 1 &
+	track_pid $!
 	for _ in $(seq 100); do
 		"$VMLOCK" inquire --json img | grep -q '"pid"' && break
 		sleep 0.02

@@ -5,15 +5,13 @@
 # made by the real qemu-img.
 
 bats_require_minimum_version 1.5.0
-load '/usr/lib/bats/bats-support/load'
-load '/usr/lib/bats/bats-assert/load'
+load helpers
 
 Q=qemu-system-x86_64
 TAB=$'\t'
 
 setup() {
 	command -v qemu-img >/dev/null || fail "qemu-img not installed"
-	: "${VMLOCK:?VMLOCK must name the vmlock binary}"
 	D=$(cd "$BATS_TEST_TMPDIR" && pwd -P)
 	cd "$D"
 }
@@ -237,4 +235,22 @@ plan() {
 	assert_output "$(plan "readonly $D/a.qcow2")"
 	run -0 --separate-stderr "$VMLOCK" run --dry-run -- qemu-nbd -k "$D/sock" a.qcow2
 	assert_output "$(plan "exclusive $D/a.qcow2")"
+}
+
+@test "a qcow2 backing name far into the first cluster is still found" {
+	qemu-img create -q -f qcow2 base.qcow2 1M
+	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2
+	# move the backing name to byte 40000 (the cluster is 64 KiB)
+	$PY - top.qcow2 <<'PY'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    head = f.read(72)
+    off, size = struct.unpack(">QI", head[8:20])
+    f.seek(off); name = f.read(size)
+    f.seek(40000); f.write(name)
+    f.seek(8); f.write(struct.pack(">Q", 40000))
+PY
+	run "$VMLOCK" run --dry-run -- qemu-system-x86_64 -drive file=top.qcow2,if=none
+	assert_success
+	assert_line --index 1 "readonly	$BATS_TEST_TMPDIR/base.qcow2"
 }

@@ -164,6 +164,13 @@ matrix() {
 	assert_free "$img"
 }
 
+@test "--wait beyond 1e9 seconds is a usage error, not an instant timeout" {
+	in_tmpdir a.img
+	run "$VMLOCK" run --wait 1e300 --lock a.img -- true
+	assert_failure 64
+	assert_output --partial "--wait"
+}
+
 @test "unknown option and empty path: 64" {
 	img=$(mkimg disk.img)
 	run -64 --separate-stderr "$VMLOCK" run --no-such-option --lock "$img" -- true
@@ -212,6 +219,18 @@ matrix() {
 @test "a character device is no image: 66" {
 	run -66 --separate-stderr timeout 10 "$VMLOCK" run --lock /dev/null:readonly -- true
 	stderr_has "/dev/null"
+}
+
+@test "character devices and fifos are never opened" {
+	in_tmpdir
+	command -v strace >/dev/null || skip "strace is not installed"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	mkfifo fifo
+	run strace -f -e trace=openat -o trace "$VMLOCK" run --lock /dev/zero --lock fifo -- true
+	assert_failure 66
+	assert_output --partial "not a regular file or block device"
+	run grep -E '"(/dev/zero|[^"]*fifo)"' trace
+	assert_failure
 }
 
 @test "as user nobody: unreadable image 77, read-only image exclusive 77, readonly lock ok" {
@@ -577,6 +596,55 @@ time.sleep(300)
 	[[ $st1 == 0 && $st2 == 0 ]] || fail "waiters ended $st1 and $st2 (124: deadlocked): $(cat "$BATS_TEST_TMPDIR"/bg.*.err)"
 	assert_free "$a"
 	assert_free "$b"
+}
+
+# Runs vmlock with SIGALRM blocked (or ignored), as a parent may leave it:
+# the state survives exec. Prints: STATUS SECONDS, then the output.
+alarm_run() {	# block|ignore VMLOCK-ARGS...
+	local how=$1 start rc=0 out
+	shift
+	local set='use POSIX; sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGALRM));'
+	[[ $how == ignore ]] && set='$SIG{ALRM} = "IGNORE";'
+	start=$(now)
+	out=$(perl -e "$set"' exec @ARGV or die' "$VMLOCK" "$@" 2>&1) || rc=$?
+	echo "$rc $(elapsed "$start")"
+	printf '%s\n' "$out"
+}
+
+# not through sh: dash unblocks every signal as it starts
+STATUS_CMD=(grep -E "^(SigPnd|ShdPnd|SigBlk|SigIgn):" /proc/self/status)
+
+sig_field() {	# FIELD: hex value in $output
+	printf '%s\n' "$output" | sed -n "s/^$1:[[:space:]]*//p"
+}
+
+has_sigalrm() {	# HEX: is bit 14 (SIGALRM) set?
+	(( (16#$1 >> 13) & 1 ))
+}
+
+@test "SIGALRM blocked by the caller: --wait still ends on time" {
+	in_tmpdir a.img
+	start_holder a.img
+	run alarm_run block run --wait 1 --lock a.img -- true
+	read -r status_code seconds <<<"${lines[0]}"
+	assert_equal "$status_code" 75
+	float_between "$seconds" 0.8 4
+}
+
+@test "SIGALRM blocked or ignored: the command gets that state back, nothing pending" {
+	in_tmpdir a.img
+	start_holder a.img -- sleep 0.5
+	run alarm_run block run --wait 10 --lock a.img -- "${STATUS_CMD[@]}"
+	read -r status_code seconds <<<"${lines[0]}"
+	assert_equal "$status_code" 0	# not killed by a stray SIGALRM
+	has_sigalrm "$(sig_field SigBlk)"
+	! has_sigalrm "$(sig_field SigPnd)"
+	! has_sigalrm "$(sig_field ShdPnd)"
+	start_holder a.img -- sleep 0.5
+	run alarm_run ignore run --wait 10 --lock a.img -- "${STATUS_CMD[@]}"
+	read -r status_code seconds <<<"${lines[0]}"
+	assert_equal "$status_code" 0
+	has_sigalrm "$(sig_field SigIgn)"
 }
 
 # cpu_of_wait SPEC_HELD SPEC_WANTED: CPU seconds of a 2 s --wait that runs out.

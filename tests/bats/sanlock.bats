@@ -59,7 +59,7 @@ stop_daemon() {	# HOST
 # every test skips with it.
 setup_file() {
 	export SL= SL_SKIP= SANLOCK_PRIVILEGED=0
-	export VMLOCK_DRIVER_DIR=${VMLOCK_MODULES:-/work/main/src/drivers/.libs}
+	export VMLOCK_DRIVER_DIR=${VMLOCK_MODULES:-$(dirname "$VMLOCK")/drivers/.libs}
 	if ! command -v sanlock >/dev/null; then
 		SL_SKIP="sanlock is not installed (Debian: sanlock)"
 	elif [[ ! -f $VMLOCK_DRIVER_DIR/sanlock.so ]]; then

@@ -1,6 +1,6 @@
 /* vmlock.conf: keys, values, errors with file and line. */
 #include "config.h"
-#include "conf.h"
+#include "setup/conf.h"
 #include "tap.h"
 
 #include <string.h>

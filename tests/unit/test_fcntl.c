@@ -1,9 +1,10 @@
 /* The fcntl driver through its interface: all or nothing, fds off stdio,
  * inheritance before exec, and a file replaced after it was planned. */
 #include "config.h"
-#include "driver.h"
-#include "plan.h"
-#include "util.h"
+#include "api/api.h"
+#include "setup/modules.h"
+#include "plan/plan.h"
+#include "util/util.h"
 #include "tap.h"
 
 #include <fcntl.h>
@@ -15,7 +16,7 @@ static char dir[] = "/tmp/vmlock-fcntl-XXXXXX";
 
 static char *make_file(const char *name)
 {
-	char *p = xasprintf("%s/%s", dir, name);
+	char *p = vl_asprintf("%s/%s", dir, name);
 
 	close(open(p, O_CREAT | O_WRONLY, 0644));
 	return p;
@@ -70,7 +71,7 @@ int main(void)
 	vl_reslist_free(&b);
 	vl_reslist_free(&c);
 	vl_reslist_free(&d);
-	char *cmd = xasprintf("rm -rf '%s'", dir);
+	char *cmd = vl_asprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 99;
 	free(cmd);

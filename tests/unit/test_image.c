@@ -1,8 +1,11 @@
 /* Unit tests of image header parsing and backing chains. Headers are
  * built byte by byte; chains are real files in a temporary directory. */
 #include "config.h"
-#include "image.h"
-#include "util.h"
+#include "image/header.h"
+#include "image/image.h"
+#include "qemu/filename.h"
+#include "api/api.h"
+#include "util/util.h"
 #include "tap.h"
 
 #include <fcntl.h>
@@ -295,7 +298,7 @@ static void test_vmdk_header(void)
 
 static char *in_dir(const char *name)
 {
-	return xasprintf("%s/%s", dir, name);
+	return vl_asprintf("%s/%s", dir, name);
 }
 
 static void make_dir(const char *name)
@@ -335,8 +338,8 @@ static const char *chain(const char *name, const char *format,
 	static char out[4096];
 	struct vl_reslist l = {0};
 	struct vl_error e = {0};
-	char *path = name[0] == '/' ? xstrdup(name) : in_dir(name);
-	int rc = image_chain(path, format, mode, &l, &e);
+	char *path = name[0] == '/' ? vl_strdup(name) : in_dir(name);
+	int rc = image_chain(path, format, mode, &qemu_image_names, &l, &e);
 	size_t n = 0, dlen = strlen(dir);
 
 	out[0] = '\0';
@@ -433,7 +436,7 @@ static void test_chains(void)
 	write_qcow2("net.qcow2", "nbd://host/export", NULL, NULL);
 	expect_chain("", "net.qcow2", NULL, VL_EXCLUSIVE);
 
-	json = xasprintf("json:{\"driver\": \"qcow2\", \"file\": {\"driver\": "
+	json = vl_asprintf("json:{\"driver\": \"qcow2\", \"file\": {\"driver\": "
 			 "\"file\", \"filename\": \"%s\"}}", abs_base);
 	write_qcow2("over-json.qcow2", json, NULL, NULL);
 	expect_chain("ro:D/base.qcow2@1", "over-json.qcow2", NULL,
@@ -465,7 +468,7 @@ static void test_chains(void)
 	free(abs_data);
 	char *cwd = getcwd(NULL, 0);
 	write_qcow2("rel-data.qcow2", NULL, NULL, "rel.raw");
-	char *want = xasprintf("excl:%s/rel.raw@0", cwd);
+	char *want = vl_asprintf("excl:%s/rel.raw@0", cwd);
 	expect_chain(want, "rel-data.qcow2", NULL, VL_EXCLUSIVE);
 	free(want);
 	free(cwd);
@@ -484,7 +487,7 @@ static void test_chains(void)
 	char *backing;
 	struct vl_error e;
 	char *top = in_dir("top.qcow2");
-	ok(image_backing(top, NULL, &backing, &e) == 0 && backing &&
+	ok(image_backing(top, NULL, &qemu_image_names, &backing, &e) == 0 && backing &&
 	   !strcmp(backing + strlen(dir), "/mid.qcow2"), "image_backing");
 	free(backing);
 	free(top);
@@ -506,7 +509,7 @@ static void test_depth(void)
 	struct vl_reslist l = {0};
 	struct vl_error e;
 	char *c1 = in_dir("c1");
-	ok(image_chain(c1, NULL, VL_EXCLUSIVE, &l, &e) == 0 &&
+	ok(image_chain(c1, NULL, VL_EXCLUSIVE, &qemu_image_names, &l, &e) == 0 &&
 	   l.n == IMAGE_CHAIN_MAX && l.v[l.n - 1].depth == IMAGE_CHAIN_MAX,
 	   "a chain of exactly %d backing images is fine", IMAGE_CHAIN_MAX);
 	vl_reslist_free(&l);
@@ -526,7 +529,7 @@ int main(void)
 	test_depth();
 	int rc = done_testing();
 	fflush(stdout);
-	char *cmd = xasprintf("rm -rf '%s'", dir);
+	char *cmd = vl_asprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
 	free(cmd);

@@ -1,8 +1,9 @@
 /* The lock byte protocol: the compatibility matrix between open file
  * descriptions, waiting, and racing acquirers in forked processes. */
 #include "config.h"
-#include "holders.h"
-#include "lockproto.h"
+#include "api/api.h"
+#include "lock/holders.h"
+#include "lock/lockproto.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ static void test_matrix(void)
 			   vl_mode_name(a), vl_mode_name(b),
 			   want ? "both hold" : "busy");
 			if (!want)
-				ok(c.mode == (enum vl_mode)a && c.role == LP_HOLDER,
+				ok(c.mode == (enum vl_mode)a && c.role == VL_ROLE_HOLDER,
 				   "conflict names the holder's mode %s (got %s)",
 				   vl_mode_name(a), vl_mode_name(c.mode));
 			close(fa);	/* closing drops the OFD's locks */
@@ -57,7 +58,7 @@ static void test_slot_is_exclusive(void)
 	ok(fcntl(slot, F_OFD_SETLK, &fl) == 0, "handover slot taken");
 	for (int m = VL_EXCLUSIVE; m <= VL_READONLY; m++) {
 		int fd = open_for(m);
-		ok(lp_lock(fd, m, &c) == EAGAIN && c.role == LP_INCOMING &&
+		ok(lp_lock(fd, m, &c) == EAGAIN && c.role == VL_ROLE_INCOMING &&
 		   c.mode == VL_EXCLUSIVE,
 		   "a held slot refuses %s as an exclusive incoming holder",
 		   vl_mode_name(m));
@@ -73,7 +74,7 @@ static void test_foreign_byte0(void)
 	struct lp_conflict c;
 
 	fcntl(other, F_OFD_SETLK, &fl);
-	ok(lp_lock(fd, VL_READONLY, &c) == EAGAIN && c.role == LP_FOREIGN,
+	ok(lp_lock(fd, VL_READONLY, &c) == EAGAIN && c.role == VL_ROLE_FOREIGN,
 	   "a write lock on byte 0 (virtlockd) refuses readonly");
 	close(other);
 	ok(lp_lock(fd, VL_READONLY, &c) == 0, "and readonly holds once gone");
@@ -211,18 +212,18 @@ static void test_parse_lock_line(void)
 static void test_classify(void)
 {
 	enum vl_mode m;
-	enum lp_role r;
+	enum vl_role r;
 
 	ok(lp_classify(LP_BASE, LP_BASE + 2, F_WRLCK, &m, &r) &&
-	   m == VL_EXCLUSIVE && r == LP_HOLDER, "class write: exclusive");
+	   m == VL_EXCLUSIVE && r == VL_ROLE_HOLDER, "class write: exclusive");
 	ok(lp_classify(LP_SHARED, LP_SHARED, F_RDLCK, &m, &r) &&
-	   m == VL_SHARED && r == LP_HOLDER, "shared byte");
+	   m == VL_SHARED && r == VL_ROLE_HOLDER, "shared byte");
 	ok(lp_classify(LP_READONLY, LP_READONLY, F_RDLCK, &m, &r) &&
 	   m == VL_READONLY, "readonly byte");
 	ok(lp_classify(LP_SLOT0, LP_SLOT0, F_WRLCK, &m, &r) &&
-	   r == LP_INCOMING, "slot");
+	   r == VL_ROLE_INCOMING, "slot");
 	ok(lp_classify(LP_OFFER0 + 1, LP_OFFER0 + 1, F_RDLCK, &m, &r) &&
-	   r == LP_OFFER, "offer");
+	   r == VL_ROLE_OFFER, "offer");
 	ok(!lp_classify(100, 104, F_RDLCK, &m, &r), "QEMU's bytes are not ours");
 }
 

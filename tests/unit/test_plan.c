@@ -1,7 +1,8 @@
 /* The plan: --lock specs, canonical paths, one entry per file. */
 #include "config.h"
-#include "plan.h"
-#include "util.h"
+#include "api/api.h"
+#include "plan/plan.h"
+#include "util/util.h"
 #include "tap.h"
 
 #include <stdlib.h>
@@ -12,7 +13,7 @@ static char dir[] = "/tmp/vmlock-plan-XXXXXX";
 
 static char *in_dir(const char *name)
 {
-	return xasprintf("%s/%s", dir, name);
+	return vl_asprintf("%s/%s", dir, name);
 }
 
 static void touch(const char *name)
@@ -86,7 +87,7 @@ int main(void)
 		return 99;
 	test_specs();
 	test_finish();
-	char *cmd = xasprintf("rm -rf '%s'", dir);
+	char *cmd = vl_asprintf("rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		return 99;
 	free(cmd);

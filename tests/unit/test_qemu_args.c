@@ -1,7 +1,11 @@
 /* Unit tests of the QEMU command-line reader. */
 #include "config.h"
-#include "qemu_args.h"
-#include "util.h"
+#include "qemu/qemu.h"
+#include "qemu/kv.h"
+#include "qemu/opts.h"
+#include "qemu/json.h"
+#include "qemu/filename.h"
+#include "util/util.h"
 #include "tap.h"
 
 #include <stdarg.h>
@@ -442,7 +446,7 @@ static void test_cwd(void)
 		return;
 	}
 	int rc = qemu_read_args(3, argv, NULL, &d, &e);
-	char *want = xasprintf("%s/rel.img", tmpdir);
+	char *want = vl_asprintf("%s/rel.img", tmpdir);
 	ok(rc == 0 && d.n == 1 && !strcmp(d.v[0].path, want),
 	   "NULL cwd: relative paths joined to the current directory");
 	free(want);
@@ -456,7 +460,7 @@ static void test_cwd(void)
 static char *write_config(const char *dir, const char *name,
 			  const char *text)
 {
-	char *path = xasprintf("%s/%s", dir, name);
+	char *path = vl_asprintf("%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 
 	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
@@ -488,11 +492,11 @@ static void test_readconfig(void)
 	       "drive.d0.file=c");
 	expect("ro:/cwd/a.qcow2 ro:/cwd/b.img", Q, "-readconfig", good,
 	       "-set", "device.v0.share-rw=off", "-snapshot");
-	want = xasprintf("error 64: -readconfig \"%s\": line 2: parse error",
+	want = vl_asprintf("error 64: -readconfig \"%s\": line 2: parse error",
 			 bad);
 	expect(want, Q, "-readconfig", bad);
 	free(want);
-	want = xasprintf("error 64: -readconfig \"%s\": line 3: duplicate "
+	want = vl_asprintf("error 64: -readconfig \"%s\": line 3: duplicate "
 			 "key \"file\"", dup);
 	expect(want, Q, "-readconfig", dup);
 	free(want);

@@ -1,7 +1,7 @@
 /* Modes, their matrix, and the small parsers every command uses. */
 #include "config.h"
-#include "resource.h"
-#include "util.h"
+#include "api/api.h"
+#include "util/util.h"
 #include "tap.h"
 
 #include <errno.h>

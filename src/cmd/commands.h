@@ -1,0 +1,48 @@
+/* The commands, and what they share: --driver, --lockspace, --config.
+ * Each command returns its exit status (vmlock(1), EXIT STATUS), or
+ * execs. */
+#ifndef VMLOCK_CMD_COMMANDS_H
+#define VMLOCK_CMD_COMMANDS_H
+
+/* Each returns the exit status, or execs. argv[0] is the command name. */
+int cmd_run(int argc, const char **argv);
+int cmd_inquire(int argc, const char **argv);
+int cmd_revoke(int argc, const char **argv);
+int cmd_handover(int argc, const char **argv);
+int cmd_sanlock_join(int argc, const char **argv);
+
+#include "setup/conf.h"
+
+#include <vmlock/driver.h>
+
+#include <popt.h>
+
+/* --driver, --lockspace, --config: every command that locks or looks. */
+struct vl_setup {
+	char *driver, *lockspace, *config;
+	struct vl_config conf;
+};
+
+extern struct vl_setup vl_setup;
+extern const struct poptOption vl_setup_options[];
+
+/* Loads the configuration and the driver, the command line winning. */
+const struct vl_driver *vl_setup_driver(struct vl_error *e);
+void vl_setup_free(void);
+
+/* The options of commands that name resources, and --driver and kin. */
+enum { VL_OPT_LEASE = 1 };
+#define VL_LEASE_OPTION { "lease", 'l', POPT_ARG_STRING, NULL, VL_OPT_LEASE, \
+	"the named resource NAME; repeatable", "NAME" }
+#define VL_SETUP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
+	(void *)vl_setup_options, 0, "Driver and configuration:", NULL }
+
+/* PATH arguments and --lease NAME options, in order; 64 (said) on a bad
+ * option, or when what is given and there are none (what says so). */
+int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what);
+/* The holders of every resource of l, canonical paths; one that cannot
+ * be inquired is said and skipped, its code returned. */
+int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
+		    struct vl_found_list *out, struct vl_error *e);
+
+#endif

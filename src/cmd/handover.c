@@ -1,0 +1,128 @@
+/* vmlock handover: the source side of a live migration. */
+#include "config.h"
+#include "api/api.h"
+#include "cmd/commands.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <popt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Drivers that hand over through a lease state (those with adopt, e.g.
+ * sanlock) pass that state to done(); it is printed as it is, one line. */
+static bool state_driver;
+
+static void handed_over(const char *what)
+{
+	if (state_driver)
+		printf("%s\n", what);
+	else
+		printf("%s: handed over\n", what);
+	fflush(stdout);
+}
+
+/* The whole of a state file, or of stdin for "-". */
+static int read_state(const char *name, char **out, struct vl_error *e)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "re") : stdin;
+	size_t len = 0, cap = 4096;
+	char *buf;
+
+	if (!f)
+		return vl_fail(e, vl_errno_code(errno), "--adopt %s: %s", name,
+			       strerror(errno));
+	buf = vl_malloc(cap);
+	for (size_t got; (got = fread(buf + len, 1, cap - len - 1, f)) > 0;) {
+		len += got;
+		if (len + 1 == cap)
+			buf = vl_reallocarray(buf, cap *= 2, 1);
+	}
+	buf[len] = 0;
+	if (f != stdin)
+		fclose(f);
+	while (len && strchr(" \t\r\n", buf[len - 1]))
+		buf[--len] = 0;
+	*out = buf;
+	return 0;
+}
+
+static int adopt(const struct vl_driver *drv, long pid, const char *file,
+		 struct vl_error *e)
+{
+	char *state = NULL;
+	int rc;
+
+	if (!drv->adopt)
+		return vl_fail(e, EX_USAGE, "--adopt: the %s driver hands over "
+			       "through vmlock run --incoming, without a "
+			       "state", drv->name);
+	rc = read_state(file, &state, e);
+	if (!rc)
+		rc = drv->adopt(pid, state, e);
+	free(state);
+	return rc;
+}
+
+int cmd_handover(int argc, const char **argv)
+{
+	char *pid_arg = NULL, *timeout_arg = NULL, *adopt_arg = NULL;
+	const struct poptOption table[] = {
+		{ "pid", 'p', POPT_ARG_STRING, &pid_arg, 0,
+		  "the source QEMU process (with --adopt: the target's)",
+		  "PID" },
+		{ "adopt", 'a', POPT_ARG_STRING, &adopt_arg, 0,
+		  "target side (sanlock): acquire for PID the leases of the "
+		  "STATE that handover printed on the source (a file, or - "
+		  "for stdin)", "STATE" },
+		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
+		  "seconds to wait for the target (default 60; -1: forever)",
+		  "SECONDS" },
+		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
+		  "say more", NULL },
+		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
+		  "print errors only", NULL },
+		VL_SETUP_OPTIONS,
+		POPT_AUTOHELP
+		POPT_TABLEEND
+	};
+	poptContext ctx = poptGetContext("vmlock handover", argc, argv, table, 0);
+	const struct vl_driver *drv;
+	struct vl_error e = {0};
+	double timeout = 60;
+	char *end = NULL;
+	long pid = 0;
+	int opt, rc = 0;
+
+	while ((opt = poptGetNextOpt(ctx)) > 0)
+		;
+	if (pid_arg)
+		pid = strtol(pid_arg, &end, 10);
+	if (opt < -1)
+		rc = vl_fail(&e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
+			     poptStrerror(opt));
+	else if (!pid_arg || *end || pid <= 0 || poptPeekArg(ctx))
+		rc = vl_fail(&e, EX_USAGE, "usage: vmlock handover --pid PID "
+			     "[--timeout SECONDS] | --adopt STATE --pid PID");
+	else if (timeout_arg && !vl_parse_seconds(timeout_arg, &timeout))
+		rc = vl_fail(&e, EX_USAGE, "--timeout \"%s\": not a number of "
+			     "seconds", timeout_arg);
+	else if (!(drv = vl_setup_driver(&e)))
+		rc = e.code;
+	else if (adopt_arg)
+		rc = adopt(drv, pid, adopt_arg, &e);
+	else {
+		struct vl_deadline d = vl_deadline_in(timeout);
+		state_driver = drv->adopt != NULL;
+		rc = drv->handover(pid, &d, handed_over, &e);
+	}
+	if (rc)
+		vl_warn("%s", e.msg);
+	free(pid_arg);
+	free(timeout_arg);
+	free(adopt_arg);
+	vl_setup_free();
+	poptFreeContext(ctx);
+	return rc;
+}

@@ -1,0 +1,69 @@
+/* vmlock: start QEMU under locks on its disk images. The dispatcher. */
+#include "config.h"
+#include "cmd/commands.h"
+#include "plan/plan.h"
+#include "setup/privileges.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, const char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "lock images, then exec a command (QEMU)" },
+	{ "inquire", cmd_inquire, "show who holds resources" },
+	{ "revoke", cmd_revoke, "stop the local holders of resources" },
+	{ "handover", cmd_handover, "offer a migrating QEMU's locks to its "
+	  "target" },
+	{ "sanlock-join", cmd_sanlock_join, "join this host to the sanlock "
+	  "lockspace" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: vmlock COMMAND [OPTIONS] [ARGS]\n"
+		"       vmlock run [OPTIONS] -- QEMU-BINARY [QEMU-ARGS...]\n"
+		"       vmlock run [OPTIONS] --lock PATH[:MODE]... -- COMMAND [ARGS...]\n"
+		"\nCommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		fprintf(out, "  %-13s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(out, "\n'vmlock COMMAND --help' describes a command; "
+		     "man vmlock(1) says the rest.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct vl_error e;
+
+	if (vl_refuse_setid(&e))
+		vl_die(e.code, "%s", e.msg);
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	if (argc < 2) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("vmlock %s\nreads QEMU command lines as QEMU %s does\n",
+		       PACKAGE_VERSION, vl_plan_qemu_version());
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, (const char **)argv + 1);
+	vl_warn("unknown command \"%s\"", argv[1]);
+	usage(stderr);
+	return EX_USAGE;
+}

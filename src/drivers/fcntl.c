@@ -1,0 +1,63 @@
+/* The fcntl driver (the default): OFD locks on the image itself
+ * (vmlock(1), LOCK BYTES); named leases in the lockspace directory. Built
+ * on the installed module interface alone. */
+#include <vmlock/fdlock.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int open_one(struct vl_resource *r, struct vl_error *e)
+{
+	return r->kind == VL_LEASE ? lockspace_open_resource(r, e)
+				   : fdlock_open_image(r, e);
+}
+
+static bool still_valid(const struct vl_resource *r)
+{
+	return r->kind == VL_FILE || lockspace_resource_valid(r);
+}
+
+static const struct fdlock_ops ops = { open_one, still_valid };
+
+static int fcntl_acquire(struct vl_reslist *l, const struct vl_acquire_opts *o,
+			 struct vl_error *e)
+{
+	return fdlock_acquire(l, o, &ops, e);
+}
+
+static int fcntl_inquire(const struct vl_resource *r, struct vl_holders *out,
+			 struct vl_error *e)
+{
+	struct stat st;
+
+	if (r->kind == VL_LEASE)
+		return lockspace_inquire(r, out, e);
+	int fd = open(r->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	/* Without read access the /proc view alone still answers. */
+	if ((fd >= 0 ? fstat(fd, &st) : stat(r->path, &st)) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return vl_fail(e, vl_errno_code(err), "%s: %s", r->path,
+			       strerror(err));
+	}
+	fdlock_holders(fd, &st, out);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+VL_DRIVER_DEFINE(fcntl) = {
+	.abi = VL_DRIVER_ABI,
+	.name = "fcntl",
+	.init = fdlock_init,
+	.acquire = fcntl_acquire,
+	.release = fdlock_release,
+	.prepare_exec = fdlock_prepare_exec,
+	.inquire = fcntl_inquire,
+	.inquire_all = fdlock_inquire_all,
+	.prune = lockspace_prune,
+	.handover = fdlock_handover,
+};

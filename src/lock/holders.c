@@ -1,0 +1,289 @@
+/* Finding who holds a file through /proc (see holders.h). */
+#include "config.h"
+#include "lock/holders.h"
+#include "lock/lockproto.h"
+#include "util/proc.h"
+#include "util/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+bool holders_parse_lock_line(const char *line, dev_t *dev, ino_t *ino,
+			     off_t *start, off_t *end, short *type)
+{
+	char kind[16], adv[16], rw[16], endtok[32];
+	unsigned maj, min;
+	unsigned long long inode;
+	long long s;
+	int id;
+	long pid;
+
+	if (!strncmp(line, "lock:", 5))
+		line += 5;
+	if (sscanf(line, " %d: %15s %15s %15s %ld %x:%x:%llu %lld %31s", &id,
+		   kind, adv, rw, &pid, &maj, &min, &inode, &s, endtok) != 10)
+		return false;
+	/* flock(2) locks and leases never meet byte-range locks */
+	if (strcmp(kind, "POSIX") && strcmp(kind, "OFDLCK"))
+		return false;
+	*dev = makedev(maj, min);
+	*ino = (ino_t)inode;
+	*start = (off_t)s;
+	*end = strcmp(endtok, "EOF") ? (off_t)strtoll(endtok, NULL, 10)
+				    : (off_t)INT64_MAX;
+	*type = strcmp(rw, "WRITE") ? F_RDLCK : F_WRLCK;
+	return true;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+	const struct holders_target *x = a, *y = b;
+
+	return vl_cmp_ident(x->dev, x->ino, y->dev, y->ino);
+}
+
+static char *(*vm_name)(int argc, char *const argv[]);
+
+void holders_name_vms(char *(*fn)(int argc, char *const argv[]))
+{
+	vm_name = fn;
+}
+
+/* The role and mode the locks of one open file description stand for. */
+static bool classify_fdinfo(const char *fdinfo, enum vl_mode *mode,
+			    enum vl_role *role, off_t *byte)
+{
+	bool found = false;
+
+	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+		enum vl_mode m;
+		enum vl_role r;
+
+		if (!holders_parse_lock_line(l, &dev, &ino, &start, &end, &type) ||
+		    !lp_classify(start, end, type, &m, &r))
+			continue;
+		if (!found || (*role == VL_ROLE_FOREIGN && r != VL_ROLE_FOREIGN)) {
+			*mode = m;
+			*role = r;
+			*byte = start;
+			found = true;
+		}
+	}
+	return found;
+}
+
+struct proc {
+	int dirfd, fdinfo;
+	long pid;
+	char *command, *name;
+	bool looked_up;
+};
+
+static void look_up_process(struct proc *p)
+{
+	size_t len;
+	char *cmdline;
+
+	if (p->looked_up)
+		return;
+	p->looked_up = true;
+	p->command = vl_read_line(p->dirfd, "comm");
+	cmdline = vm_name ? vl_read_small(p->dirfd, "cmdline", &len) : NULL;
+	if (!cmdline)
+		return;
+	char *argv[256];
+	int argc = 0;
+	for (size_t i = 0; i < len && argc < 255; i += strlen(cmdline + i) + 1)
+		argv[argc++] = cmdline + i;
+	argv[argc] = NULL;
+	p->name = vm_name(argc, argv);
+	free(cmdline);
+}
+
+static void add_holder(struct holders_target *t, struct proc *p,
+		       enum vl_mode mode, enum vl_role role)
+{
+	for (size_t i = 0; i < t->holders.n; i++)
+		if (t->holders.v[i].pid == p->pid &&
+		    t->holders.v[i].role == role &&
+		    t->holders.v[i].mode == mode)
+			return;
+	look_up_process(p);
+	struct vl_holder *h = vl_holders_add(&t->holders);
+	h->pid = p->pid;
+	h->mode = mode;
+	h->role = role;
+	h->command = p->command ? vl_strdup(p->command) : NULL;
+	h->name = p->name ? vl_strdup(p->name) : NULL;
+}
+
+static char *fd_target(int fddir, const char *fdname)
+{
+	char target[4096];
+	ssize_t len = readlinkat(fddir, fdname, target, sizeof target - 1);
+
+	if (len <= 0)
+		return NULL;
+	target[len] = 0;
+	return vl_strdup(target);
+}
+
+static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
+		    int fddir, const char *fdname)
+{
+	struct stat st;
+
+	if (fstatat(fddir, fdname, &st, 0) < 0)
+		return;
+	struct holders_target key = { .dev = st.st_dev, .ino = st.st_ino };
+	struct holders_target *hit = bsearch(&key, t, n, sizeof *t, cmp_target);
+	if (!hit)
+		return;
+	if (p->fdinfo < 0)
+		p->fdinfo = openat(p->dirfd, "fdinfo", O_RDONLY | O_DIRECTORY |
+				   O_CLOEXEC);
+	char *info = vl_read_small(p->fdinfo, fdname, NULL);
+	enum vl_mode mode;
+	enum vl_role role;
+	off_t byte;
+	if (info && classify_fdinfo(info, &mode, &role, &byte)) {
+		add_holder(hit, p, mode, role);
+		if (!hit->path)
+			hit->path = fd_target(fddir, fdname);
+	}
+	free(info);
+}
+
+static void scan_process(struct holders_target *t, size_t n, struct proc *p)
+{
+	int fddir = openat(p->dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fddir < 0 ? NULL : fdopendir(fddir);
+	struct dirent *de;
+
+	if (!d) {
+		if (fddir >= 0)
+			close(fddir);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			scan_fd(t, n, p, dirfd(d), de->d_name);
+	closedir(d);
+}
+
+void holders_scan(struct holders_target *t, size_t n)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	long self = (long)getpid();
+
+	if (!proc || n == 0) {
+		if (proc)
+			closedir(proc);
+		return;
+	}
+	/* bsearch needs order; callers keep their pointers into t */
+	qsort(t, n, sizeof *t, cmp_target);
+	while ((de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		struct proc p = { .pid = pid, .fdinfo = -1 };
+		p.dirfd = openat(dirfd(proc), de->d_name,
+				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p.dirfd < 0)
+			continue;
+		scan_process(t, n, &p);
+		close(p.dirfd);
+		if (p.fdinfo >= 0)
+			close(p.fdinfo);
+		free(p.command);
+		free(p.name);
+	}
+	closedir(proc);
+}
+
+bool holders_proc_locks(holders_lock_fn *fn, void *arg)
+{
+	FILE *f = fopen("/proc/locks", "re");
+	static char buf[1 << 16];
+	char line[512];
+
+	if (!f)
+		return false;
+	/* seq_file walks the list from its start on every read: few reads */
+	setvbuf(f, buf, _IOFBF, sizeof buf);
+	while (fgets(line, sizeof line, f)) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+
+		if (!strstr(line, "->") &&	/* not a blocked waiter */
+		    holders_parse_lock_line(line, &dev, &ino, &start, &end,
+					    &type))
+			fn(dev, ino, start, end, type, arg);
+	}
+	fclose(f);
+	return true;
+}
+
+int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
+{
+	char dir[64];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
+	*out = NULL;
+	*n = 0;
+	if (!(d = opendir(dir)))
+		return errno;
+	int procdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	while ((de = readdir(d))) {
+		char info_path[300];
+		struct stat st;
+		enum vl_mode mode;
+		enum vl_role role;
+		off_t byte;
+
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0))
+			continue;
+		snprintf(info_path, sizeof info_path, "../fdinfo/%s", de->d_name);
+		char *info = vl_read_small(procdir, info_path, NULL);
+		if (info && classify_fdinfo(info, &mode, &role, &byte) &&
+		    role != VL_ROLE_FOREIGN) {
+			*VL_PUSH(*out, *n, cap) = (struct pid_lock){
+				.fd = atoi(de->d_name), .dev = st.st_dev,
+				.ino = st.st_ino, .mode = mode, .role = role,
+				.byte = byte,
+				.path = fd_target(dirfd(d), de->d_name),
+			};
+		}
+		free(info);
+	}
+	close(procdir);
+	closedir(d);
+	return 0;
+}
+
+void pid_locks_free(struct pid_lock *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].path);
+	free(l);
+}

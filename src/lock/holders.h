@@ -1,0 +1,51 @@
+/* Finding who holds a file: OFD locks show pid -1 in /proc/locks, so the
+ * holder is found through /proc/PID/fd and the lock: lines of
+ * /proc/PID/fdinfo/FD. */
+#ifndef VMLOCK_LOCK_HOLDERS_H
+#define VMLOCK_LOCK_HOLDERS_H
+
+#include <vmlock/driver.h>
+
+#include <sys/types.h>
+
+struct holders_target {
+	dev_t dev;
+	ino_t ino;
+	char *path;		/* found from a holder's fd when NULL */
+	struct vl_holders holders;
+};
+
+/* One pass over /proc: appends each local holder of each target. */
+void holders_scan(struct holders_target *t, size_t n);
+/* How holders_scan names a holder's VM from its command line (NULL, the
+ * default: it does not). */
+void holders_name_vms(char *(*vm_name)(int argc, char *const argv[]));
+
+/* A lock in vmlock's byte range held through one fd of a process. */
+struct pid_lock {
+	int fd;			/* the fd number in that process */
+	dev_t dev;
+	ino_t ino;
+	enum vl_mode mode;
+	enum vl_role role;
+	off_t byte;		/* first byte of the lock */
+	char *path;
+};
+
+/* Every file pid holds through vmlock, one entry per fd. Returns 0 or an
+ * errno (ESRCH: no such process; EACCES: not ours to look at). */
+int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
+void pid_locks_free(struct pid_lock *l, size_t n);
+
+/* Calls fn for every byte-range lock (POSIX or OFD) that /proc/locks
+ * lists, waiters aside; readable by anyone. False if unreadable. */
+typedef void holders_lock_fn(dev_t dev, ino_t ino, off_t start, off_t end,
+			     short type, void *arg);
+bool holders_proc_locks(holders_lock_fn *fn, void *arg);
+
+/* Parses one "lock:" line of fdinfo (or a /proc/locks line); false when it
+ * is not a byte-range lock line (flock(2) locks and leases are not). */
+bool holders_parse_lock_line(const char *line, dev_t *dev, ino_t *ino,
+			     off_t *start, off_t *end, short *type);
+
+#endif

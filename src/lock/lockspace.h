@@ -1,0 +1,29 @@
+/* The lockspace directory: one lease file per resource, named by a hash
+ * of a stable key, carrying the same lock bytes as an image would. For
+ * block devices seen by several hosts, storage without POSIX locks, and
+ * named leases. What modules may use is in <vmlock/fdlock.h>. */
+#ifndef VMLOCK_LOCK_LOCKSPACE_H
+#define VMLOCK_LOCK_LOCKSPACE_H
+
+#include <vmlock/fdlock.h>
+
+#define LOCKSPACE_DEFAULT "/run/vmlock/lockspace"
+
+/* dir NULL: the default. file_mode: 0600 or 0640. */
+void lockspace_configure(const char *dir, mode_t file_mode);
+const char *lockspace_dir(void);
+
+/* Opens the lease file of key read-write, creating it when missing
+ * (create: false → ENOENT is 66). Returns 0 with *fd, or an exit code. */
+int lockspace_open(const char *key, bool create, int *fd, struct vl_error *e);
+/* After locking: is fd still the file under key's name? (prune may have
+ * unlinked it in between) */
+bool lockspace_still_linked(int fd, const char *key);
+/* How a file open on fd, known by path, is shown: for a lease file of
+ * the lockspace what it stands for (an image path, "lease:NAME", ...),
+ * else path. Newly allocated. */
+char *lockspace_display_name(int fd, const char *path);
+/* Is path a lease file of the lockspace? */
+bool lockspace_contains(const char *path);
+
+#endif

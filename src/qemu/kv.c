@@ -1,0 +1,71 @@
+/* Option lists as QEMU spells them, flattened to dotted keys. */
+#include "config.h"
+#include "qemu/kv.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *qemu_kv_get(const struct qemu_kvlist *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].key, key))
+			return l->v[i].val;
+	return NULL;
+}
+
+struct qemu_kv *qemu_kv_find(const struct qemu_kvlist *l, const char *key)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].key, key))
+			return &l->v[i];
+	return NULL;
+}
+
+void qemu_kv_append(struct qemu_kvlist *l, char *key, char *val)
+{
+	*VL_PUSH(l->v, l->n, l->cap) = (struct qemu_kv){ .key = key, .val = val };
+}
+
+int qemu_kv_add_unique(struct qemu_kvlist *l, char *key, char *val,
+			 struct vl_error *e)
+{
+	if (qemu_kv_find(l, key)) {
+		vl_fail(e, EX_USAGE, "duplicate key \"%s\"", key);
+		free(key);
+		free(val);
+		return EX_USAGE;
+	}
+	qemu_kv_append(l, key, val);
+	return 0;
+}
+
+void qemu_kv_set(struct qemu_kvlist *l, const char *key, const char *val)
+{
+	struct qemu_kv *kv = qemu_kv_find(l, key);
+
+	if (kv) {
+		free(kv->val);
+		kv->val = vl_strdup(val);
+	} else {
+		qemu_kv_append(l, vl_strdup(key), vl_strdup(val));
+	}
+}
+
+void qemu_kvlist_free(struct qemu_kvlist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].val);
+	}
+	free(l->v);
+	*l = (struct qemu_kvlist){0};
+}
+
+bool qemu_kv_has_prefix(const struct qemu_kvlist *l, const char *prefix)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (vl_starts_with(l->v[i].key, prefix))
+			return true;
+	return false;
+}

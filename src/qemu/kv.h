@@ -1,0 +1,32 @@
+/* Option lists as QEMU spells them, flattened to dotted keys: what the
+ * QemuOpts, keyval and JSON readers produce. */
+#ifndef VMLOCK_QEMU_KV_H
+#define VMLOCK_QEMU_KV_H
+
+#include <vmlock/resource.h>
+
+struct qemu_kv {
+	char *key;
+	char *val;		/* NULL for a JSON null */
+};
+
+struct qemu_kvlist {
+	struct qemu_kv *v;
+	size_t n, cap;
+};
+
+/* The value of key, or NULL (also for a JSON null). */
+const char *qemu_kv_get(const struct qemu_kvlist *l, const char *key);
+struct qemu_kv *qemu_kv_find(const struct qemu_kvlist *l, const char *key);
+/* True when some key lies below prefix ("file." for "file.filename"). */
+bool qemu_kv_has_prefix(const struct qemu_kvlist *l, const char *prefix);
+/* Appends key=val, taking both over. */
+void qemu_kv_append(struct qemu_kvlist *l, char *key, char *val);
+/* The same, refusing a key already there (64, e set; both freed). */
+int qemu_kv_add_unique(struct qemu_kvlist *l, char *key, char *val,
+		       struct vl_error *e);
+/* Sets key to a copy of val, replacing its value if present. */
+void qemu_kv_set(struct qemu_kvlist *l, const char *key, const char *val);
+void qemu_kvlist_free(struct qemu_kvlist *l);
+
+#endif

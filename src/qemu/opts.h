@@ -1,0 +1,12 @@
+/* QemuOpts and keyval strings (the grammar is in opts.c). */
+#ifndef VMLOCK_QEMU_OPTS_H
+#define VMLOCK_QEMU_OPTS_H
+
+#include "qemu/kv.h"
+
+/* Parses s, a first element without '=' the value of implied_key (when
+ * not NULL). Returns 0 or 64 with e set. */
+int qemu_opts_parse(const char *s, const char *implied_key,
+		    struct qemu_kvlist *out, struct vl_error *e);
+
+#endif

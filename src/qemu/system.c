@@ -1,0 +1,312 @@
+/* The qemu-system command line: options and their values, -set,
+ * -readconfig files (and QEMU's default one), -snapshot, -name, -uuid;
+ * the disks they name go to the block graph (graph.c). */
+#include "config.h"
+#include "qemu/graph.h"
+#include "qemu/opts.h"
+#include "qemu/json.h"
+#include "qemu/options.h"
+#include "util/path.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define QEMU_DEFAULT_CONFIG "/etc/qemu/qemu.conf"
+
+static int unknown_sys_option(const char *arg, struct vl_error *e)
+{
+	size_t n = strcspn(arg, "=");
+	char *name = vl_strndup(arg, n);
+	bool known = arg[n] == '=' && qemu_find_option(name);
+	int rc = known
+		? vl_fail(e, EX_USAGE, "QEMU option \"%s\": QEMU takes the "
+			  "value as the next argument (%s VALUE)", arg, name)
+		: vl_fail(e, EX_USAGE, "unknown QEMU option \"%s\"", arg);
+
+	free(name);
+	return rc;
+}
+
+typedef int (*sys_visit)(void *ctx, const struct sys_option *o,
+			 const char *value);
+
+/* Calls visit for each option of a qemu-system command line, with its
+ * value; a bare argument is an -hda. */
+static int scan_sys_args(int argc, char *const argv[], sys_visit visit,
+			 void *ctx, struct vl_error *e)
+{
+	static const struct sys_option bare_disk = { "-hda", SYS_DISK };
+
+	for (int i = 1; i < argc; i++) {
+		const struct sys_option *o = &bare_disk;
+		const char *value = argv[i];
+		int rc;
+
+		if (argv[i][0] == '-') {
+			o = qemu_find_option(argv[i]);
+			if (!o)
+				return unknown_sys_option(argv[i], e);
+			value = NULL;
+			if (o->kind != SYS_FLAG && o->kind != SYS_SNAPSHOT &&
+			    o->kind != SYS_NO_USER_CONFIG) {
+				if (i + 1 >= argc)
+					return vl_fail(e, EX_USAGE, "QEMU option "
+						       "\"%s\" needs a value",
+						       argv[i]);
+				value = argv[++i];
+			}
+		}
+		rc = visit(ctx, o, value);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* -drive, -blockdev, -device: key=value or (but -drive) JSON. */
+static int read_item(struct reader *r, enum item_kind kind, const char *opt,
+		     const char *arg)
+{
+	struct item *it = graph_new_item(r, kind, opt, arg);
+	int rc;
+
+	if (kind != ITEM_DRIVE && arg[0] == '{')
+		rc = qemu_json_parse(arg, &it->kv, r->e);
+	else
+		rc = qemu_opts_parse(arg, kind == ITEM_DRIVE ? NULL : "driver",
+				     &it->kv, r->e);
+	return rc ? qemu_arg_fail(r->e, opt, arg, "%s", r->e->msg) : 0;
+}
+
+/* -hda FILE and its kin take the name literally, no comma escapes. */
+static void read_legacy_disk(struct reader *r, const char *opt,
+			     const char *file, bool cdrom)
+{
+	struct item *it = graph_new_item(r, ITEM_DRIVE, opt, file);
+
+	qemu_kv_set(&it->kv, "file", file);
+	if (cdrom)
+		qemu_kv_set(&it->kv, "media", "cdrom");
+}
+
+/* -set GROUP.ID.KEY=VALUE, for the -drive and -device groups. */
+static int read_set(struct reader *r, const char *arg)
+{
+	const char *id = strchr(arg, '.');
+	const char *key = id ? strchr(id + 1, '.') : NULL;
+	const char *eq = key ? strchr(key + 1, '=') : NULL;
+	enum item_kind kind;
+	struct item *it;
+	char *group, *name, *k;
+
+	if (!eq)
+		return qemu_arg_fail(r->e, "-set", arg, "expected GROUP.ID.KEY=VALUE");
+	group = vl_strndup(arg, (size_t)(id - arg));
+	kind = !strcmp(group, "drive") ? ITEM_DRIVE : ITEM_DEVICE;
+	if (kind == ITEM_DEVICE && strcmp(group, "device")) {
+		free(group);
+		return 0;	/* no disk in other groups */
+	}
+	name = vl_strndup(id + 1, (size_t)(key - id - 1));
+	it = graph_find_item(r, kind, name);
+	if (it) {
+		k = vl_strndup(key + 1, (size_t)(eq - key - 1));
+		qemu_kv_set(&it->kv, k, eq + 1);
+		free(k);
+	}
+	free(name);
+	free(group);
+	return it ? 0 : qemu_arg_fail(r->e, "-set", arg, "no -%s has that id",
+				 kind == ITEM_DRIVE ? "drive" : "device");
+}
+
+/* A section of a QEMU config file: [drive "id"] and [device "id"] become
+ * items like -drive and -device; other groups name no disk. */
+static struct item *config_section(struct reader *r, const char *group,
+				   const char *id, const char *file)
+{
+	enum item_kind kind = !strcmp(group, "drive") ? ITEM_DRIVE : ITEM_DEVICE;
+	struct item *it;
+
+	if (kind == ITEM_DEVICE && strcmp(group, "device"))
+		return NULL;
+	it = graph_new_item(r, kind, "-readconfig", file);
+	if (*id)
+		qemu_kv_set(&it->kv, "id", id);
+	return it;
+}
+
+/* -readconfig FILE, in QEMU's format: "[group]" or "[group "id"]"
+ * lines, then key = "value" lines; '#' starts a comment line. */
+static int read_config(struct reader *r, const char *file)
+{
+	char line[1200];
+	struct item *it = NULL;
+	char *path;
+	FILE *f;
+	int rc = 0;
+
+	if (!strcmp(file, "-"))
+		return qemu_arg_fail(r->e, "-readconfig", file, "vmlock cannot read "
+				"QEMU's standard input; use a file");
+	path = vl_path_join(r->cwd, file);
+	f = fopen(path, "re");
+	free(path);
+	if (!f)
+		return vl_fail(r->e, vl_errno_code(errno), "-readconfig "
+			       "\"%s\": %s", file, strerror(errno));
+	for (unsigned n = 1; !rc && fgets(line, sizeof line, f); n++) {
+		char group[64], id[64] = "", key[64], value[1024];
+
+		if (line[0] == '\n' || line[0] == '#')
+			continue;
+		if (sscanf(line, "[%63s \"%63[^\"]\"]", group, id) == 2 ||
+		    sscanf(line, "[%63[^]]]", group) == 1)
+			it = config_section(r, group, id, file);
+		else if (sscanf(line, " %63s = \"%1023[^\"]\"", key, value) != 2)
+			rc = qemu_arg_fail(r->e, "-readconfig", file, "line %u: "
+				      "parse error", n);
+		else if (it && qemu_kv_add_unique(&it->kv, vl_strdup(key),
+					     vl_strdup(value), r->e))
+			rc = qemu_arg_fail(r->e, "-readconfig", file, "line %u: %s",
+				      n, r->e->msg);
+	}
+	fclose(f);
+	return rc;
+}
+
+static int visit_sys_option(void *ctx, const struct sys_option *o,
+			    const char *value)
+{
+	struct reader *r = ctx;
+
+	switch (o->kind) {
+	case SYS_DRIVE:
+		return read_item(r, ITEM_DRIVE, o->name, value);
+	case SYS_BLOCKDEV:
+		return read_item(r, ITEM_BLOCKDEV, o->name, value);
+	case SYS_DEVICE:
+		return read_item(r, ITEM_DEVICE, o->name, value);
+	case SYS_DISK:
+	case SYS_CDROM:
+		read_legacy_disk(r, o->name, value, o->kind == SYS_CDROM);
+		return 0;
+	case SYS_SET:
+		return read_set(r, value);
+	case SYS_SNAPSHOT:
+		r->snapshot = true;
+		return 0;
+	case SYS_READCONFIG:
+		return read_config(r, value);
+	default:
+		return 0;
+	}
+}
+
+static void free_items(struct reader *r)
+{
+	for (size_t i = 0; i < r->nitems; i++)
+		qemu_kvlist_free(&r->items[i].kv);
+	free(r->items);
+}
+
+static int visit_user_config(void *ctx, const struct sys_option *o,
+			     const char *value)
+{
+	bool *user_config = ctx;
+
+	(void)value;
+	if (o->kind == SYS_NO_USER_CONFIG)
+		*user_config = false;
+	return 0;
+}
+
+int qemu_read_system(int argc, char *const argv[], struct reader *r)
+{
+	bool user_config = true;
+	int rc = scan_sys_args(argc, argv, visit_user_config, &user_config,
+			       r->e);
+
+	/* QEMU reads its default config file before the other options */
+	if (!rc && user_config && access(QEMU_DEFAULT_CONFIG, F_OK) == 0)
+		rc = read_config(r, QEMU_DEFAULT_CONFIG);
+	if (!rc)
+		rc = scan_sys_args(argc, argv, visit_sys_option, r, r->e);
+
+	if (!rc)
+		rc = graph_resolve(r);
+	free_items(r);
+	return rc;
+}
+
+/* ---- -name ---------------------------------------------------------- */
+
+static int visit_name(void *ctx, const struct sys_option *o,
+		      const char *value)
+{
+	char **name = ctx;
+	struct qemu_kvlist kv = {0};
+	struct vl_error ignored;
+
+	if (o->kind != SYS_NAME)
+		return 0;
+	free(*name);
+	*name = NULL;
+	if (!qemu_opts_parse(value, "guest", &kv, &ignored) &&
+	    qemu_kv_get(&kv, "guest"))
+		*name = vl_strdup(qemu_kv_get(&kv, "guest"));
+	qemu_kvlist_free(&kv);
+	return 0;
+}
+
+char *qemu_vm_name(int argc, char *const argv[])
+{
+	char *name = NULL;
+	struct vl_error ignored;
+
+	/* the last -name wins, as in QEMU; a bad command line has none */
+	if (scan_sys_args(argc, argv, visit_name, &name, &ignored)) {
+		free(name);
+		name = NULL;
+	}
+	return name;
+}
+
+static int visit_uuid(void *ctx, const struct sys_option *o,
+		      const char *value)
+{
+	char **uuid = ctx;
+
+	if (strcmp(o->name, "-uuid"))
+		return 0;
+	free(*uuid);
+	*uuid = NULL;
+	if (strlen(value) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? value[i] != '-' : !isxdigit((unsigned char)value[i]))
+			return 0;
+	}
+	*uuid = vl_strdup(value);
+	for (char *p = *uuid; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+char *qemu_vm_uuid(int argc, char *const argv[])
+{
+	char *uuid = NULL;
+	struct vl_error ignored;
+
+	if (scan_sys_args(argc, argv, visit_uuid, &uuid, &ignored)) {
+		free(uuid);
+		uuid = NULL;
+	}
+	return uuid;
+}

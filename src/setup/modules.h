@@ -1,0 +1,13 @@
+/* Loading a lock driver: a module, else one built in. */
+#ifndef VMLOCK_SETUP_MODULES_H
+#define VMLOCK_SETUP_MODULES_H
+
+#include <vmlock/driver.h>
+
+/* A module NAME.so from $VMLOCK_DRIVER_DIR or PKGLIBDIR/drivers, else
+ * the driver built in; initialised. Returns NULL with e set (78). */
+const struct vl_driver *vl_driver_load(const char *name,
+				       const struct vl_driver_config *c,
+				       struct vl_error *e);
+
+#endif

@@ -1,0 +1,37 @@
+#include "config.h"
+#include "util/proc.h"
+#include "util/util.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char *vl_read_small(int dirfd, const char *name, size_t *len)
+{
+	char buf[8192];
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	if (len)
+		*len = (size_t)n;
+	return vl_strndup(buf, (size_t)n);
+}
+
+char *vl_read_line(int dirfd, const char *name)
+{
+	char *text = vl_read_small(dirfd, name, NULL);
+
+	if (text)
+		text[strcspn(text, "\n")] = '\0';
+	if (text && !*text) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}

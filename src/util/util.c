@@ -1,0 +1,185 @@
+#include "config.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *vl_progname = "vmlock";
+int vl_verbosity;
+
+static _Noreturn void out_of_memory(void)
+{
+	fprintf(stderr, "%s: out of memory\n", vl_progname);
+	exit(71);
+}
+
+void *vl_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *vl_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *vl_reallocarray(void *p, size_t n, size_t size)
+{
+	p = reallocarray(p, n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *vl_strdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *vl_strndup(const char *s, size_t n)
+{
+	char *p = vl_malloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *vl_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		out_of_memory();
+	va_end(ap);
+	return p;
+}
+
+__attribute__((format(printf, 1, 0)))
+static void say(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", vl_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void vl_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+void vl_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vl_verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+void vl_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vl_verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+void vl_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+bool vl_parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || isnan(v) || isinf(v))
+		return false;
+	if ((v < 0 && v != -1) || v > 1e9)	/* 1e9 s: 31 years */
+		return false;
+	*out = v;
+	return true;
+}
+
+bool vl_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool vl_in_list(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
+}
+
+bool vl_parse_bool(const char *s, bool *value)
+{
+	static const char *const yes[] = { "on", "yes", "true", NULL };
+	static const char *const no[] = { "off", "no", "false", NULL };
+
+	*value = vl_in_list(s, yes);
+	return *value || vl_in_list(s, no);
+}
+
+void *vl_grow(void *v, size_t *cap, size_t size)
+{
+	*cap = *cap ? 2 * *cap : 8;
+	return vl_reallocarray(v, *cap, size);
+}
+
+int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b)
+{
+	if (dev_a != dev_b)
+		return dev_a < dev_b ? -1 : 1;
+	return ino_a < ino_b ? -1 : ino_a > ino_b;
+}
+
+int vl_fd_above_stdio(int fd)
+{
+	if (fd < 0 || fd > 2)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	int err = errno;
+	close(fd);
+	errno = err;
+	return high;
+}

@@ -1,0 +1,44 @@
+/* Helpers every layer shares: what <vmlock/util.h> exports to driver
+ * modules, plus strings, growable arrays, numbers and file identities.
+ * Nothing here knows about locks, QEMU or images. */
+#ifndef VMLOCK_UTIL_UTIL_H
+#define VMLOCK_UTIL_UTIL_H
+
+#include <vmlock/util.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+extern const char *vl_progname;
+extern int vl_verbosity;	/* -1 quiet, 0 normal, 1 verbose */
+
+_Noreturn void vl_die(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+char *vl_strndup(const char *s, size_t n);
+bool vl_starts_with(const char *s, const char *prefix);
+/* Is s one of the strings of the NULL-ended list? (false for s NULL) */
+bool vl_in_list(const char *s, const char *const *list);
+
+/* on/yes/true and off/no/false, as QEMU and vmlock.conf(5) spell them;
+ * false when s is none of them. */
+bool vl_parse_bool(const char *s, bool *value);
+/* A number of seconds: a decimal >= 0 (at most 1e9), or -1 for forever. */
+bool vl_parse_seconds(const char *s, double *out);
+
+/* Growable arrays: a pointer, a count and a capacity. VL_PUSH makes room
+ * for one more element and returns a pointer to it (uninitialised). */
+void *vl_grow(void *v, size_t *cap, size_t size);
+#define VL_PUSH(v, n, cap) \
+	((n) == (cap) ? (void)((v) = vl_grow((v), &(cap), sizeof *(v))) \
+		      : (void)0, &(v)[(n)++])
+
+/* Orders files by identity (device, then inode): -1, 0 or 1. */
+int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b);
+
+/* Moves fd above 0-2, which an exec'd command takes for its stdio;
+ * returns the new fd (close-on-exec) or -1, errno kept. */
+int vl_fd_above_stdio(int fd);
+
+#endif
