@@ -3,10 +3,6 @@
  * on the installed module interface alone. */
 #include <vmlock/fdlock.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <string.h>
-#include <unistd.h>
 
 static int open_one(struct vl_resource *r, struct vl_error *e)
 {
@@ -30,23 +26,8 @@ static int fcntl_acquire(struct vl_reslist *l, const struct vl_acquire_opts *o,
 static int fcntl_inquire(const struct vl_resource *r, struct vl_holders *out,
 			 struct vl_error *e)
 {
-	struct stat st;
-
-	if (r->kind == VL_LEASE)
-		return lockspace_inquire(r, out, e);
-	int fd = open(r->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	/* Without read access the /proc view alone still answers. */
-	if ((fd >= 0 ? fstat(fd, &st) : stat(r->path, &st)) < 0) {
-		int err = errno;
-		if (fd >= 0)
-			close(fd);
-		return vl_fail(e, vl_errno_code(err), "%s: %s", r->path,
-			       strerror(err));
-	}
-	fdlock_holders(fd, &st, out);
-	if (fd >= 0)
-		close(fd);
-	return 0;
+	return r->kind == VL_LEASE ? lockspace_inquire(r, out, e)
+				   : fdlock_inquire_image(r, out, e);
 }
 
 VL_DRIVER_DEFINE(fcntl) = {

@@ -6,6 +6,7 @@
 
 #include <vmlock/driver.h>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct holders_target {
@@ -14,6 +15,10 @@ struct holders_target {
 	char *path;		/* found from a holder's fd when NULL */
 	struct vl_holders holders;
 };
+
+/* Holders of the file open on fd (-1 when unreadable) with identity st:
+ * this host's processes, then those only the kernel's view shows. */
+void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out);
 
 /* One pass over /proc: appends each local holder of each target. */
 void holders_scan(struct holders_target *t, size_t n);

@@ -149,6 +149,26 @@ static char *display_path(char *path)
 	return shown;
 }
 
+int fdlock_inquire_image(const struct vl_resource *r, struct vl_holders *out,
+			 struct vl_error *e)
+{
+	struct stat st;
+	int fd = open(r->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	/* Without read access the /proc view alone still answers. */
+	if ((fd >= 0 ? fstat(fd, &st) : stat(r->path, &st)) < 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		return vl_fail(e, vl_errno_code(err), "%s: %s", r->path,
+			       strerror(err));
+	}
+	fdlock_holders(fd, &st, out);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 /* Every file locked in vmlock's byte range on this host. */
 int fdlock_inquire_all(struct vl_found_list *out, struct vl_error *e)
 {

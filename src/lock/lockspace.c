@@ -1,4 +1,5 @@
 #include "config.h"
+#include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
 #include "util/proc.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 

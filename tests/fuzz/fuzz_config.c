@@ -1,6 +1,6 @@
 /* libFuzzer target: the vmlock.conf reader. */
 #include "config.h"
-#include "conf.h"
+#include "setup/conf.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target: the qcow2/QED header parser, probing and with the
  * format given. */
 #include "config.h"
-#include "image.h"
+#include "image/header.h"
 
 #include <stdint.h>
 

@@ -1,7 +1,7 @@
 /* libFuzzer target: the QEMU command-line reader. The input is split on
  * NUL bytes into argv; the first piece is the program name. */
 #include "config.h"
-#include "qemu_args.h"
+#include "qemu/qemu.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,8 +8,6 @@
 
 #include <vmlock/driver.h>
 
-#include <sys/stat.h>
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -34,8 +32,10 @@ int fdlock_prepare_exec(struct vl_reslist *l, struct vl_error *e);
 int fdlock_inquire_all(struct vl_found_list *out, struct vl_error *e);
 int fdlock_handover(long pid, const struct vl_deadline *d,
 		    void (*done)(const char *path), struct vl_error *e);
-/* Holders of the file open on fd (-1 when unreadable) with identity st. */
-void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out);
+/* Holders of the image r names: the processes of this host and the
+ * kernel's view of its locks (all of this host's when it cannot be read). */
+int fdlock_inquire_image(const struct vl_resource *r, struct vl_holders *out,
+			 struct vl_error *e);
 
 /* Opener: the image itself, read-write for exclusive and shared,
  * read-only for readonly; a regular file or block device, still the file
