@@ -120,7 +120,7 @@ fcntl.lockf(f, fcntl.LOCK_EX)
 sys.stdout.write("locked\n"); sys.stdout.flush()
 time.sleep(300)' > lockf.out 3>&- &
 	track_pid $!
-	wait_until "grep -q locked lockf.out"
+	wait_until "$VL_PATIENCE" grep -q locked lockf.out || fail "the lockf holder never locked"
 	run "$VMLOCK" inquire --all --json
 	assert_success
 	rows=$(printf '%s' "$output" | $PY -c '

@@ -611,7 +611,7 @@ migrate_guest() {
 	src=$HOLDER_PID
 	start_bg "$VMLOCK" handover --pid "$src" --timeout 10
 	ho=$BG_PID
-	wait_until "$VMLOCK inquire --json a.img | grep -q '\"role\": \"offer\"'"
+	wait_until "$VL_PATIENCE" eval "$VMLOCK inquire --json a.img | grep -q '\"role\": \"offer\"'" || fail "no offer seen"
 	start_bg "$VMLOCK" run --incoming --lock a.img -- sleep 300
 	wait $ho	# the first handover completes
 	# the migration failed; the target was left behind; try again
@@ -627,7 +627,7 @@ migrate_guest() {
 	start_holder c.img	# the target's second image is busy
 	start_bg "$VMLOCK" handover --pid "$src" --timeout 2
 	ho=$BG_PID
-	wait_until "$VMLOCK inquire --json a.img | grep -q '\"role\": \"offer\"'"
+	wait_until "$VL_PATIENCE" eval "$VMLOCK inquire --json a.img | grep -q '\"role\": \"offer\"'" || fail "no offer seen"
 	for _ in 1 2 3 4 5; do
 		run "$VMLOCK" run --incoming --lock a.img --lock c.img -- true
 		assert_failure 75
