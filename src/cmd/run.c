@@ -226,8 +226,13 @@ static int apply_config(struct run_opts *o, const struct vl_config *c,
 	/* the file's user and group are for runs started as root */
 	if (!o->user && c->user && geteuid() == 0)
 		o->user = vl_strdup(c->user);
-	if (!o->group && c->group && geteuid() == 0)
+	if (!o->group && c->group && geteuid() == 0) {
+		if (!o->user)
+			return vl_fail(e, EX_CONFIG, "group = %s in the "
+				       "configuration needs user = (or --user)",
+				       c->group);
 		o->group = vl_strdup(c->group);
+	}
 	struct vl_identity id = identity(o);
 	return vl_identity_check(&id, e);
 }

@@ -181,14 +181,16 @@ int vl_config_parse(const char *text, size_t len, const char *name,
 static int check_owner(const char *path, const struct stat *st,
 		       struct vl_error *e)
 {
-	bool group_writable = (st->st_mode & S_IWGRP) && st->st_gid != 0;
-
-	if ((st->st_mode & S_IWOTH) || group_writable)
+	if (vl_others_may_write(st))
 		return vl_fail(e, EX_CONFIG, "%s: writable by others than its "
 			       "owner and root (mode %04o): refused", path,
 			       (unsigned)(st->st_mode & 07777));
 	if (!S_ISREG(st->st_mode))
 		return vl_fail(e, EX_CONFIG, "%s: not a regular file", path);
+	if (geteuid() == 0 && st->st_uid != 0)
+		return vl_fail(e, EX_CONFIG, "%s: owned by uid %u, not root: "
+			       "refused, as vmlock runs as root", path,
+			       (unsigned)st->st_uid);
 	return 0;
 }
 

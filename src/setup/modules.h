@@ -4,8 +4,10 @@
 
 #include <vmlock/driver.h>
 
-/* A module NAME.so from $VMLOCK_DRIVER_DIR or PKGLIBDIR/drivers, else
- * the driver built in; initialised. Returns NULL with e set (78). */
+/* A module NAME.so from $VMLOCK_DRIVER_DIR, else from PKGLIBDIR/drivers,
+ * else the driver built in; initialised. As root, a module that it or a
+ * directory above it lets anyone but root replace is refused. Returns
+ * NULL with e set (78). */
 const struct vl_driver *vl_driver_load(const char *name,
 				       const struct vl_driver_config *c,
 				       struct vl_error *e);

@@ -173,6 +173,12 @@ int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b)
 	return ino_a < ino_b ? -1 : ino_a > ino_b;
 }
 
+bool vl_others_may_write(const struct stat *st)
+{
+	return (st->st_mode & S_IWOTH) ||
+	       ((st->st_mode & S_IWGRP) && st->st_gid != 0);
+}
+
 int vl_fd_above_stdio(int fd)
 {
 	if (fd < 0 || fd > 2)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 extern const char *vl_progname;
@@ -36,6 +37,10 @@ void *vl_grow(void *v, size_t *cap, size_t size);
 
 /* Orders files by identity (device, then inode): -1, 0 or 1. */
 int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b);
+
+/* May anyone but the owner and root write it? (world-writable, or
+ * group-writable for a group other than root's) */
+bool vl_others_may_write(const struct stat *st);
 
 /* Moves fd above 0-2, which an exec'd command takes for its stdio;
  * returns the new fd (close-on-exec) or -1, errno kept. */
