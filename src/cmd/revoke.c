@@ -2,14 +2,17 @@
 #include "config.h"
 #include "api/api.h"
 #include "cmd/commands.h"
+#include "util/proc.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <popt.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int signal_number(const char *name)
 {
@@ -56,24 +59,38 @@ static int check_signallable(const struct vl_found *f, size_t n)
 	return rc;
 }
 
-/* Signals every local vmlock holder of f; EX_NOPERM if one may not be. */
-static int signal_holders(const struct vl_found *f, int sig)
-{
-	int rc = 0;
+/* One process revoke set out to stop: a holder when it began, pinned by
+ * its pidfd, so that neither a launcher that takes the resource later
+ * nor a process that reuses the pid is ever signalled. */
+struct target {
+	long pid;
+	int pidfd;		/* -1 once it has exited */
+	char *who;		/* "PATH: pid N (COMMAND)", as it held */
+};
 
-	for (size_t i = 0; i < f->holders.n; i++) {
-		const struct vl_holder *h = &f->holders.v[i];
-		if (h->pid <= 0 || h->role == VL_ROLE_FOREIGN)
-			continue;
-		if (kill((pid_t)h->pid, sig) < 0 && errno == EPERM) {
-			vl_warn("%s: may not signal pid %ld: %s", f->path,
-				h->pid, strerror(errno));
-			rc = EX_NOPERM;
-		}
-	}
-	return rc;
+struct targets {
+	struct target *v;
+	size_t n, cap;
+};
+
+static bool is_target(const struct targets *t, long pid)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].pid == pid)
+			return true;
+	return false;
 }
 
+static bool holds(const struct vl_found *f, size_t n, long pid)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < f[i].holders.n; j++)
+			if (f[i].holders.v[j].pid == pid)
+				return true;
+	return false;
+}
+
+/* Refreshes every resource's holders; true when all are free. */
 static bool all_free(const struct vl_driver *drv, const struct vl_reslist *l,
 		     struct vl_found *f, size_t n)
 {
@@ -89,32 +106,157 @@ static bool all_free(const struct vl_driver *drv, const struct vl_reslist *l,
 	return free_now;
 }
 
+static char *describe_target(const struct vl_found *f,
+			     const struct vl_holder *h)
+{
+	char *who = vl_holder_describe(h);
+	char *text = vl_asprintf("%s: %s", f->path, who);
+
+	free(who);
+	return text;
+}
+
+/* The local holders of f, each pinned by a pidfd, then checked to hold
+ * still: a pid that left before its pidfd was open may be another
+ * process by now. */
+static int pin_targets(const struct vl_driver *drv, const struct vl_reslist *l,
+		       struct vl_found *f, size_t n, struct targets *t)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < f[i].holders.n; j++) {
+			const struct vl_holder *h = &f[i].holders.v[j];
+			if (h->pid <= 0 || is_target(t, h->pid))
+				continue;
+			int pidfd = vl_pidfd_open(h->pid);
+			if (pidfd < 0 && errno != ESRCH) {
+				vl_warn("pid %ld: pidfd_open: %s; nothing "
+					"signalled", h->pid, strerror(errno));
+				return EX_OSERR;
+			}
+			if (pidfd >= 0)
+				*VL_PUSH(t->v, t->n, t->cap) = (struct target){
+					h->pid, pidfd, describe_target(&f[i], h) };
+		}
+	all_free(drv, l, f, n);
+	for (size_t i = 0; i < t->n; i++)
+		if (!holds(f, n, t->v[i].pid)) {
+			close(t->v[i].pidfd);
+			t->v[i].pidfd = -1;	/* left already: not ours */
+		}
+	return 0;
+}
+
+static const char *sig_name(int sig)
+{
+	static char name[32];
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(name, sizeof name, "SIG%s", abbrev);
+	else
+		snprintf(name, sizeof name, "signal %d", sig);
+	return name;
+}
+
+static int send_all(struct targets *t, int sig, const char *why)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		struct target *g = &t->v[i];
+		if (g->pidfd < 0)
+			continue;
+		int err = vl_pidfd_signal(g->pidfd, sig);
+		if (!err)
+			vl_note("%s: %s sent%s", g->who, sig_name(sig), why);
+		else if (err != ESRCH) {
+			vl_warn("%s: may not send %s: %s", g->who,
+				sig_name(sig), strerror(err));
+			rc = EX_NOPERM;
+		}
+	}
+	return rc;
+}
+
+/* Waits until every target has exited or let go of the resources, or
+ * the deadline; says which went. True when all did. */
+static bool wait_targets(const struct vl_driver *drv, const struct vl_reslist *l,
+			 struct vl_found *f, size_t n, struct targets *t,
+			 const struct vl_deadline *d)
+{
+	for (;;) {
+		size_t left = 0;
+		all_free(drv, l, f, n);
+		for (size_t i = 0; i < t->n; i++) {
+			struct target *g = &t->v[i];
+			if (g->pidfd < 0)
+				continue;
+			bool exited = vl_pidfd_exited(g->pidfd, 0);
+			if (exited || !holds(f, n, g->pid)) {
+				vl_note("pid %ld: %s", g->pid, exited ? "exited"
+					: "let go of its locks");
+				close(g->pidfd);
+				g->pidfd = -1;
+			} else {
+				left++;
+			}
+		}
+		if (!left || vl_deadline_passed(d))
+			return !left;
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+}
+
+/* What holds each resource now: a target that would not go, or a
+ * launcher that took it after the revoke began, never signalled. */
+static int report(const struct vl_found *f, size_t n, const struct targets *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!f[i].holders.n)
+			vl_note("%s: free", f[i].path);
+		for (size_t j = 0; j < f[i].holders.n; j++) {
+			const struct vl_holder *h = &f[i].holders.v[j];
+			char *who = vl_holder_describe(h);
+			vl_warn("%s: still held by %s%s", f[i].path, who,
+				is_target(t, h->pid) ? "" : ", which took it "
+				"after the revoke began: not signalled");
+			free(who);
+			rc = EX_TEMPFAIL;
+		}
+	}
+	return rc;
+}
+
 static int revoke_all(const struct vl_driver *drv, const struct vl_reslist *l,
 		      struct vl_found *f, size_t n, int sig, double grace)
 {
 	struct vl_deadline d = vl_deadline_in(grace);
+	struct targets t = {0};
 	int rc = check_signallable(f, n);
 
 	if (rc)
 		return rc;	/* nothing signalled */
-	for (size_t i = 0; i < n; i++)
-		rc = signal_holders(&f[i], sig) ?: rc;
-	while (!all_free(drv, l, f, n) && !vl_deadline_passed(&d))
-		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
-	if (!all_free(drv, l, f, n)) {
-		for (size_t i = 0; i < n; i++)
-			rc = signal_holders(&f[i], SIGKILL) ?: rc;
-		for (int tries = 0; tries < 100 && !all_free(drv, l, f, n); tries++)
-			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	rc = pin_targets(drv, l, f, n, &t);
+	if (!rc)
+		rc = send_all(&t, sig, "");
+	if (!rc && !wait_targets(drv, l, f, n, &t, &d)) {
+		char *why = vl_asprintf(" (still holding after the %g s grace)",
+					grace);
+		struct vl_deadline kill_wait = vl_deadline_in(2);
+		rc = send_all(&t, SIGKILL, why);
+		wait_targets(drv, l, f, n, &t, &kill_wait);
+		free(why);
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < f[i].holders.n; j++) {
-			char *who = vl_holder_describe(&f[i].holders.v[j]);
-			vl_warn("%s: still held by %s", f[i].path, who);
-			free(who);
-			if (!rc)
-				rc = EX_TEMPFAIL;
-		}
+	if (rc != EX_OSERR)
+		rc = report(f, n, &t) ?: rc;
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.v[i].pidfd >= 0)
+			close(t.v[i].pidfd);
+		free(t.v[i].who);
+	}
+	free(t.v);
 	return rc;
 }
 

@@ -2,9 +2,12 @@
 #include "util/proc.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 char *vl_read_small(int dirfd, const char *name, size_t *len)
@@ -34,4 +37,22 @@ char *vl_read_line(int dirfd, const char *name)
 		return NULL;
 	}
 	return text;
+}
+
+int vl_pidfd_open(long pid)
+{
+	return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);	/* CLOEXEC */
+}
+
+bool vl_pidfd_exited(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;	/* readable once it has exited */
+}
+
+int vl_pidfd_signal(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? errno
+									  : 0;
 }

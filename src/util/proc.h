@@ -1,9 +1,11 @@
-/* Small files of /proc and /sys, read in one go. */
+/* Small files of /proc and /sys, read in one go; processes by pidfd,
+ * which a reused pid never fools. */
 #ifndef VMLOCK_UTIL_PROC_H
 #define VMLOCK_UTIL_PROC_H
 
 #include <vmlock/util.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The whole of name (relative to dirfd, or AT_FDCWD), up to 8 KiB,
@@ -11,5 +13,14 @@
  * cannot be read. Newly allocated. */
 char *vl_read_small(int dirfd, const char *name, size_t *len);
 /* vl_read_line(), its first line, is in <vmlock/util.h>. */
+
+/* A pidfd of process pid (close-on-exec), or -1 with errno (ESRCH: gone;
+ * ENOSYS: a kernel before Linux 5.3). */
+int vl_pidfd_open(long pid);
+/* Has the process of pidfd exited? Waits up to ms milliseconds for it. */
+bool vl_pidfd_exited(int pidfd, int ms);
+/* Signals the process of pidfd, never another one that took its pid;
+ * 0 or an errno (ESRCH: it has exited). */
+int vl_pidfd_signal(int pidfd, int sig);
 
 #endif
