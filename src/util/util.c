@@ -179,6 +179,29 @@ bool vl_others_may_write(const struct stat *st)
 	       ((st->st_mode & S_IWGRP) && st->st_gid != 0);
 }
 
+int vl_open_regular(int dirfd, const char *name, int flags, struct stat *st)
+{
+	int pin = openat(dirfd, name, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
+	int fd = -1, err = errno;
+	char proc[64];
+
+	memset(st, 0, sizeof *st);
+	if (pin < 0)
+		return -1;
+	if (fstat(pin, st) < 0)
+		err = errno;
+	else if (!S_ISREG(st->st_mode))
+		err = ENXIO;
+	else {
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", pin);
+		fd = open(proc, flags & ~O_NOFOLLOW);
+		err = errno;
+	}
+	close(pin);
+	errno = err;
+	return fd;
+}
+
 int vl_fd_above_stdio(int fd)
 {
 	if (fd < 0 || fd > 2)

@@ -42,6 +42,13 @@ int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b);
  * group-writable for a group other than root's) */
 bool vl_others_may_write(const struct stat *st);
 
+/* Opens name (relative to dirfd, or AT_FDCWD) with flags only if it is
+ * a regular file: it is pinned with O_PATH first and opened through
+ * /proc/self/fd, so that a FIFO or a device, even one swapped in, is
+ * never opened. Returns the fd, or -1 with errno (ENXIO: not a regular
+ * file). *st is the file's status whenever it exists (else st_mode 0). */
+int vl_open_regular(int dirfd, const char *name, int flags, struct stat *st);
+
 /* Moves fd above 0-2, which an exec'd command takes for its stdio;
  * returns the new fd (close-on-exec) or -1, errno kept. */
 int vl_fd_above_stdio(int fd);
