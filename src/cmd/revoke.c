@@ -249,8 +249,10 @@ static int revoke_all(const struct vl_driver *drv, const struct vl_reslist *l,
 		wait_targets(drv, l, f, n, &t, &kill_wait);
 		free(why);
 	}
-	if (rc != EX_OSERR)
+	if (rc != EX_OSERR) {
+		all_free(drv, l, f, n);	/* as it is now */
 		rc = report(f, n, &t) ?: rc;
+	}
 	for (size_t i = 0; i < t.n; i++) {
 		if (t.v[i].pidfd >= 0)
 			close(t.v[i].pidfd);

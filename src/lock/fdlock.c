@@ -120,10 +120,30 @@ static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
 		       strerror(err));
 }
 
+/* A slot counts only while a live `vmlock handover` offers it: else
+ * it is given back and the resource locked as usual. */
+static int lock_incoming(struct vl_resource *r, struct lp_conflict *c)
+{
+	struct stat st;
+	int rc = lp_lock_incoming(r->fd, &r->slot, c);
+
+	if (rc || r->slot < 0)
+		return rc;
+	if (fstat(r->fd, &st) == 0 &&
+	    holders_offer_genuine(st.st_dev, st.st_ino, LP_OFFER0 + r->slot,
+				  LP_GUARD))
+		return 0;
+	vl_warn("%s: the offer of handover slot %d is not a vmlock "
+		"handover's: ignored", vl_resource_label(r), r->slot);
+	lp_unlock(r->fd);
+	r->slot = -1;
+	return lp_lock(r->fd, VL_EXCLUSIVE, c);
+}
+
 static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
 {
 	if (incoming && r->mode == VL_EXCLUSIVE)
-		return lp_lock_incoming(r->fd, &r->slot, c);
+		return lock_incoming(r, c);
 	return lp_lock(r->fd, r->mode, c);
 }
 

@@ -4,16 +4,15 @@
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "util/proc.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct offer {
@@ -34,10 +33,12 @@ static int open_held(long pid, const struct pid_lock *pl)
 	char proc[64];
 	struct stat st;
 
+	/* read-write: an offer is a write lock, proof that it comes from
+	 * someone who may write the resource */
 	snprintf(proc, sizeof proc, "/proc/%ld/fd/%d", pid, pl->fd);
-	int fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(proc, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && pl->path)
-		fd = open(pl->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		fd = open(pl->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != pl->dev ||
 			st.st_ino != pl->ino)) {
 		close(fd);
@@ -49,10 +50,8 @@ static int open_held(long pid, const struct pid_lock *pl)
 
 static bool source_alive(const struct source *src, int wait_ms)
 {
-	if (src->pidfd >= 0) {
-		struct pollfd p = { .fd = src->pidfd, .events = POLLIN };
-		return poll(&p, 1, wait_ms) == 0;
-	}
+	if (src->pidfd >= 0)
+		return !vl_pidfd_exited(src->pidfd, wait_ms);
 	if (wait_ms)
 		nanosleep(&(struct timespec){ 0, wait_ms * 1000000L }, NULL);
 	return kill((pid_t)src->pid, 0) == 0 || errno == EPERM;
@@ -72,7 +71,7 @@ static int guard_all(const struct source *src, struct pid_lock *pl, size_t n,
 				      .dev = pl[i].dev, .ino = pl[i].ino };
 		if (of->fd < 0)
 			return vl_fail(e, vl_errno_code(errno), "%s: cannot open "
-				       "it as pid %ld holds it: %s",
+				       "it read-write as pid %ld holds it: %s",
 				       pl[i].path ? pl[i].path : "?", src->pid,
 				       strerror(errno));
 		of->path = lockspace_display_name(of->fd, pl[i].path);
@@ -82,6 +81,10 @@ static int guard_all(const struct source *src, struct pid_lock *pl, size_t n,
 				       "target (see vmlock inquire); stop it "
 				       "first", of->path, of->slot);
 		int rc = lp_guard(of->fd);
+		if (rc == EAGAIN)
+			return vl_fail(e, EX_TEMPFAIL, "%s: another handover "
+				       "guards it already (see vmlock inquire)",
+				       of->path);
 		if (rc)
 			return vl_fail(e, EX_OSERR, "%s: cannot guard: %s",
 				       of->path, strerror(rc));
@@ -160,7 +163,7 @@ static int wait_for_target(const struct source *src, struct offer *o,
 int fdlock_handover(long pid, const struct vl_deadline *d,
 		    void (*done)(const char *path), struct vl_error *e)
 {
-	struct source src = { pid, (int)syscall(SYS_pidfd_open, (pid_t)pid, 0) };
+	struct source src = { pid, vl_pidfd_open(pid) };
 	struct pid_lock *pl;
 	size_t n, count = 0;
 	int rc = holders_of_pid(pid, &pl, &n);

@@ -1,5 +1,6 @@
 /* Finding who holds a file through /proc (see holders.h). */
 #include "config.h"
+#include "api/api.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "util/proc.h"
@@ -241,44 +242,156 @@ bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 	return true;
 }
 
-int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
+/* Calls fn for every fd of pid that refers to a file, with its fdinfo
+ * (NULL when unreadable). Returns 0 or the errno of opening the fds. */
+typedef void pid_fd_fn(int fddir, const char *fdname, const struct stat *st,
+		       const char *fdinfo, void *arg);
+
+static int each_fd(long pid, pid_fd_fn *fn, void *arg)
 {
 	char dir[64];
 	struct dirent *de;
-	size_t cap = 0;
 	DIR *d;
 
 	snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
-	*out = NULL;
-	*n = 0;
 	if (!(d = opendir(dir)))
 		return errno;
 	int procdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	while ((de = readdir(d))) {
 		char info_path[300];
 		struct stat st;
-		enum vl_mode mode;
-		enum vl_role role;
-		off_t byte;
 
 		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0))
 			continue;
 		snprintf(info_path, sizeof info_path, "../fdinfo/%s", de->d_name);
 		char *info = vl_read_small(procdir, info_path, NULL);
-		if (info && classify_fdinfo(info, &mode, &role, &byte) &&
-		    role != VL_ROLE_FOREIGN) {
-			*VL_PUSH(*out, *n, cap) = (struct pid_lock){
-				.fd = atoi(de->d_name), .dev = st.st_dev,
-				.ino = st.st_ino, .mode = mode, .role = role,
-				.byte = byte,
-				.path = fd_target(dirfd(d), de->d_name),
-			};
-		}
+		fn(dirfd(d), de->d_name, &st, info, arg);
 		free(info);
 	}
 	close(procdir);
 	closedir(d);
 	return 0;
+}
+
+struct pid_locks {
+	struct pid_lock *v;
+	size_t n, cap;
+};
+
+static void add_pid_lock(int fddir, const char *fdname, const struct stat *st,
+			 const char *fdinfo, void *arg)
+{
+	struct pid_locks *l = arg;
+	enum vl_mode mode;
+	enum vl_role role;
+	off_t byte;
+
+	if (fdinfo && classify_fdinfo(fdinfo, &mode, &role, &byte) &&
+	    role != VL_ROLE_FOREIGN)
+		*VL_PUSH(l->v, l->n, l->cap) = (struct pid_lock){
+			.fd = atoi(fdname), .dev = st->st_dev, .ino = st->st_ino,
+			.mode = mode, .role = role, .byte = byte,
+			.path = fd_target(fddir, fdname),
+		};
+}
+
+int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
+{
+	struct pid_locks l = {0};
+	int rc = each_fd(pid, add_pid_lock, &l);
+
+	*out = l.v;
+	*n = l.n;
+	return rc;
+}
+
+struct wanted_lock {
+	dev_t dev;
+	ino_t ino;
+	off_t byte;
+	bool found;
+};
+
+static void match_write_lock(dev_t dev, ino_t ino, off_t start, off_t end,
+			     short type, void *arg)
+{
+	struct wanted_lock *w = arg;
+
+	/* adjacent locks of one open file description merge into one */
+	w->found |= dev == w->dev && ino == w->ino && start <= w->byte &&
+		    end >= w->byte && type == F_WRLCK;
+}
+
+static void find_write_lock(int fddir, const char *fdname,
+			    const struct stat *st, const char *fdinfo,
+			    void *arg)
+{
+	struct wanted_lock *w = arg;
+
+	(void)fddir;
+	(void)fdname;
+	if (!fdinfo || st->st_dev != w->dev || st->st_ino != w->ino)
+		return;
+	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
+			match_write_lock(dev, ino, start, end, type, w);
+	}
+}
+
+static bool pid_write_locks(long pid, dev_t dev, ino_t ino, off_t byte)
+{
+	struct wanted_lock w = { dev, ino, byte, false };
+
+	return each_fd(pid, find_write_lock, &w) == 0 && w.found;
+}
+
+static bool is_handover(long pid)
+{
+	char dir[64];
+	size_t len;
+
+	snprintf(dir, sizeof dir, "/proc/%ld", pid);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *comm = dirfd < 0 ? NULL : vl_read_line(dirfd, "comm");
+	char *cmdline = dirfd < 0 ? NULL : vl_read_small(dirfd, "cmdline", &len);
+	size_t first = cmdline ? strlen(cmdline) + 1 : 0;
+	bool is = comm && !strcmp(comm, "vmlock") && first < len &&
+		  !strcmp(cmdline + first, "handover");
+
+	free(comm);
+	free(cmdline);
+	if (dirfd >= 0)
+		close(dirfd);
+	return is;
+}
+
+bool holders_offer_genuine(dev_t dev, ino_t ino, off_t offer, off_t guard)
+{
+	struct holders_target t = { .dev = dev, .ino = ino };
+	struct wanted_lock listed = { dev, ino, offer, false };
+	bool genuine = false, seen = false;
+
+	holders_scan(&t, 1);
+	for (size_t i = 0; i < t.holders.n && !seen; i++) {
+		long pid = t.holders.v[i].pid;
+		if (t.holders.v[i].role != VL_ROLE_OFFER || pid <= 0 ||
+		    !pid_write_locks(pid, dev, ino, offer))
+			continue;
+		seen = true;
+		genuine = pid_write_locks(pid, dev, ino, guard) &&
+			  is_handover(pid);
+	}
+	vl_holders_free(&t.holders);
+	free(t.path);
+	if (seen)
+		return genuine;
+	/* this host's, but not ours to look at: it cannot be vouched for */
+	holders_proc_locks(match_write_lock, &listed);
+	return !listed.found;
 }
 
 void pid_locks_free(struct pid_lock *l, size_t n)

@@ -41,6 +41,12 @@ struct pid_lock {
  * errno (ESRCH: no such process; EACCES: not ours to look at). */
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
 void pid_locks_free(struct pid_lock *l, size_t n);
+/* Does the write lock over byte offer of the file dev:ino come from a live
+ * `vmlock handover`? When a process of this host holds it: only if that
+ * process is `vmlock handover` and holds a write lock over byte guard
+ * too. When /proc/locks does not list it at all, another host's process
+ * holds it, and its write lock, which only a writer can take, must do. */
+bool holders_offer_genuine(dev_t dev, ino_t ino, off_t offer, off_t guard);
 
 /* Calls fn for every byte-range lock (POSIX or OFD) that /proc/locks
  * lists, waiters aside; readable by anyone. False if unreadable. */

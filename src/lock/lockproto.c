@@ -158,6 +158,13 @@ void lp_unlock(int fd)
 	    NULL);
 }
 
+/* Does someone else hold a write lock on byte? Only an fd open for
+ * writing can take one: a read lock of a reader does not count. */
+static bool write_locked(int fd, off_t byte, struct lp_conflict *c)
+{
+	return probe(fd, F_RDLCK, (struct span){ byte, 1 }, c) == EAGAIN;
+}
+
 int lp_lock_incoming(int fd, int *slot_taken, struct lp_conflict *c)
 {
 	*slot_taken = -1;
@@ -168,8 +175,8 @@ int lp_lock_incoming(int fd, int *slot_taken, struct lp_conflict *c)
 		if (ofd(fd, F_OFD_SETLK, F_WRLCK, own, NULL))
 			continue;
 		/* slot first, offer second: a withdrawn offer is seen */
-		if (probe(fd, F_WRLCK, (struct span){ LP_OFFER0 + slot, 1 },
-			  &offer) == EAGAIN) {
+		if (write_locked(fd, LP_OFFER0 + slot, &offer) &&
+		    write_locked(fd, LP_GUARD, &offer)) {
 			*slot_taken = slot;
 			return 0;
 		}
@@ -185,12 +192,12 @@ int lp_slot_to_offer(off_t holder_byte)
 
 int lp_guard(int fd)
 {
-	return ofd(fd, F_OFD_SETLK, F_RDLCK, (struct span){ LP_GUARD, 1 }, NULL);
+	return ofd(fd, F_OFD_SETLK, F_WRLCK, (struct span){ LP_GUARD, 1 }, NULL);
 }
 
 int lp_offer(int fd, int slot)
 {
-	return ofd(fd, F_OFD_SETLK, F_RDLCK,
+	return ofd(fd, F_OFD_SETLK, F_WRLCK,
 		   (struct span){ LP_OFFER0 + slot, 1 }, NULL);
 }
 
@@ -198,13 +205,12 @@ bool lp_slot_taken(int fd, int slot)
 {
 	struct lp_conflict c;
 
-	return probe(fd, F_RDLCK, (struct span){ LP_SLOT0 + slot, 1 }, &c) ==
-	       EAGAIN;
+	return write_locked(fd, LP_SLOT0 + slot, &c);
 }
 
 int lp_accept(int fd, int slot)
 {
-	return ofd(fd, F_OFD_SETLK, F_RDLCK,
+	return ofd(fd, F_OFD_SETLK, F_WRLCK,
 		   (struct span){ LP_ACCEPT0 + slot, 1 }, NULL);
 }
 
@@ -213,8 +219,7 @@ bool lp_slot_accepted(int fd, int slot)
 	struct lp_conflict c;
 
 	return lp_slot_taken(fd, slot) &&
-	       probe(fd, F_WRLCK, (struct span){ LP_ACCEPT0 + slot, 1 }, &c) ==
-	       EAGAIN;
+	       write_locked(fd, LP_ACCEPT0 + slot, &c);
 }
 
 static void on_alarm(int sig)

@@ -41,15 +41,18 @@ int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 int lp_pause(const struct vl_deadline *d);
 void lp_unlock(int fd);
 
-/* Target side of a handover: the exclusive lock through a handover slot
- * while a source offers that slot (*slot: which; -1 when none), else the
- * exclusive lock as usual. Same returns as lp_lock. */
+/* Every lock of a handover (slot, offer, guard, accept) is a write lock,
+ * which only an fd open for writing can take: a reader can fake none.
+ *
+ * Target side of a handover: the exclusive lock through a handover slot
+ * while a source offers that slot under the guard (*slot: which; -1 when
+ * none), else the exclusive lock as usual. Same returns as lp_lock. */
 int lp_lock_incoming(int fd, int *slot, struct lp_conflict *c);
 /* Source side: the slot a target must take from a holder whose lock
  * starts at byte (a class byte, or the slot a previous handover gave). */
 int lp_slot_to_offer(off_t holder_byte);
-/* Raises the guard: from now on no one acquires the resource anew (read
- * lock; an fd open read-only is enough). 0 or errno. */
+/* Raises the guard: from now on no one acquires the resource anew.
+ * 0 or errno (EBADF: fd is not open for writing). */
 int lp_guard(int fd);
 /* Offers slot on fd, under the guard; 0 or errno. */
 int lp_offer(int fd, int slot);
