@@ -178,23 +178,19 @@ static int send_all(struct targets *t, int sig, const char *why)
 	return rc;
 }
 
-/* Waits until every target has exited or let go of the resources, or
- * the deadline; says which went. True when all did. */
-static bool wait_targets(const struct vl_driver *drv, const struct vl_reslist *l,
-			 struct vl_found *f, size_t n, struct targets *t,
-			 const struct vl_deadline *d)
+/* Waits until every target has exited (its pidfd says so only once
+ * its files, and so its locks, are gone), or the deadline; says which
+ * went. True when all did. */
+static bool wait_targets(struct targets *t, const struct vl_deadline *d)
 {
 	for (;;) {
 		size_t left = 0;
-		all_free(drv, l, f, n);
 		for (size_t i = 0; i < t->n; i++) {
 			struct target *g = &t->v[i];
 			if (g->pidfd < 0)
 				continue;
-			bool exited = vl_pidfd_exited(g->pidfd, 0);
-			if (exited || !holds(f, n, g->pid)) {
-				vl_note("pid %ld: %s", g->pid, exited ? "exited"
-					: "let go of its locks");
+			if (vl_pidfd_exited(g->pidfd, 0)) {
+				vl_note("pid %ld: exited", g->pid);
 				close(g->pidfd);
 				g->pidfd = -1;
 			} else {
@@ -241,12 +237,12 @@ static int revoke_all(const struct vl_driver *drv, const struct vl_reslist *l,
 	rc = pin_targets(drv, l, f, n, &t);
 	if (!rc)
 		rc = send_all(&t, sig, "");
-	if (!rc && !wait_targets(drv, l, f, n, &t, &d)) {
+	if (!rc && !wait_targets(&t, &d)) {
 		char *why = vl_asprintf(" (still holding after the %g s grace)",
 					grace);
 		struct vl_deadline kill_wait = vl_deadline_in(2);
 		rc = send_all(&t, SIGKILL, why);
-		wait_targets(drv, l, f, n, &t, &kill_wait);
+		wait_targets(&t, &kill_wait);
 		free(why);
 	}
 	if (rc != EX_OSERR) {
