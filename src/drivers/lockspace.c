@@ -4,7 +4,7 @@
 #include <vmlock/fdlock.h>
 
 static const struct fdlock_ops ops = {
-	lockspace_open_resource, lockspace_resource_valid
+	lockspace_open_resource, lockspace_check_resource
 };
 
 static int lockspace_acquire(struct vl_reslist *l,

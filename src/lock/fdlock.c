@@ -21,8 +21,9 @@ int fdlock_init(const struct vl_driver_config *c, struct vl_error *e)
 	const char *mode = c->option ? c->option(c->ctx, "lockspace.file_mode")
 				     : NULL;
 
-	lockspace_configure(c->lockspace, mode && !strcmp(mode, "0640") ? 0640
-									: 0600);
+	/* the configuration let only 0600, 0640 and 0644 through */
+	lockspace_configure(c->lockspace,
+			    mode ? (mode_t)strtol(mode, NULL, 8) : 0);
 	holders_name_vms(c->vm_name);
 	(void)e;
 	return 0;
@@ -83,15 +84,15 @@ static char *holders_text(const struct vl_holders *h)
 	return text;
 }
 
-static int busy(const struct vl_resource *r, const struct lp_conflict *c,
-		bool waited, struct vl_error *e)
+/* The busy error: what holds the file carrying the conflict, r's own
+ * (fd r->fd) or a rival (fd, -1 when unreadable, and st). */
+static int busy(const struct vl_resource *r, int fd, const struct stat *st,
+		const struct lp_conflict *c, bool waited, struct vl_error *e)
 {
 	struct vl_holders h = {0};
 	enum vl_mode held = c->mode;
-	struct stat st;
 
-	if (fstat(r->fd, &st) == 0)	/* the carrier: image or lease file */
-		fdlock_holders(r->fd, &st, &h);
+	fdlock_holders(fd, st, &h);
 	for (size_t i = 0; i < h.n; i++)
 		if (h.v[i].role == VL_ROLE_HOLDER || h.v[i].role == VL_ROLE_INCOMING) {
 			held = h.v[i].mode;
@@ -107,6 +108,17 @@ static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 	free(real);
 	vl_holders_free(&h);
 	return EX_TEMPFAIL;
+}
+
+static int busy_on_own(const struct vl_resource *r, const struct lp_conflict *c,
+		       bool waited, struct vl_error *e)
+{
+	struct stat st;
+
+	if (fstat(r->fd, &st) < 0)	/* the carrier: image or lease file */
+		return vl_fail(e, EX_OSERR, "%s: %s", vl_resource_label(r),
+			       strerror(errno));
+	return busy(r, r->fd, &st, c, waited, e);
 }
 
 static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
@@ -159,25 +171,62 @@ static int accept_slots(struct vl_reslist *l, struct vl_error *e)
 	return 0;
 }
 
-/* A lock taken on a file that was since replaced (a pruned lease file):
- * open the file now under that name, and start again. */
-static int reopen_stale(struct vl_reslist *l, const struct fdlock_ops *ops,
-			bool *stale, struct vl_error *e)
+/* A rival: another file that stands for the resource r too. */
+struct rival {
+	struct vl_resource *r;
+	struct stat st;
+	int fd;			/* -1: not readable */
+};
+
+/* Every lock is held: asks ops->check of each resource. A stale one is
+ * opened again (*stale), and the caller starts over; a rival is
+ * returned in *rv. */
+static int check_all(struct vl_reslist *l, const struct fdlock_ops *ops,
+		     bool *stale, struct rival *rv, struct vl_error *e)
 {
 	*stale = false;
-	for (size_t i = 0; i < l->n && ops->still_valid; i++) {
+	rv->r = NULL;
+	for (size_t i = 0; i < l->n && ops->check && !rv->r; i++) {
 		struct vl_resource *r = &l->v[i];
-		if (r->fd < 0 || ops->still_valid(r))
+		if (r->fd < 0)
 			continue;
-		if (!*stale)
-			unlock_all(l);
-		*stale = true;
-		close(r->fd);
-		int rc = ops->open(r, e);
-		if (rc)
-			return rc;
+		switch (ops->check(r, &rv->st, &rv->fd)) {
+		case FDLOCK_HELD:
+			break;
+		case FDLOCK_RIVAL:
+			rv->r = r;
+			break;
+		case FDLOCK_STALE:
+			if (!*stale)
+				unlock_all(l);
+			*stale = true;
+			close(r->fd);
+			int rc = ops->open(r, e);
+			if (rc)
+				return rc;
+			break;
+		}
 	}
 	return 0;
+}
+
+/* A rival's lock stands in the way: poll, as nothing of ours can wait in
+ * the kernel on another's file; at the deadline, busy. */
+static int wait_rival(struct rival *rv, const struct vl_deadline *d,
+		      bool patient, struct vl_error *e)
+{
+	struct lp_conflict c = { VL_EXCLUSIVE, VL_ROLE_HOLDER, LP_EXCLUSIVE,
+				 F_WRLCK };
+	int rc = lp_pause(d);
+
+	if (rc == ETIMEDOUT) {
+		if (rv->fd >= 0)
+			lp_test(rv->fd, rv->r->mode, &c);
+		rc = busy(rv->r, rv->fd, &rv->st, &c, patient, e);
+	}
+	if (rv->fd >= 0)
+		close(rv->fd);
+	return rc;
 }
 
 /* All or nothing. Waits only while holding no lock, so two launchers
@@ -190,6 +239,7 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 	for (;;) {
 		size_t i;
 		struct lp_conflict c = { 0 };
+		struct rival rv;
 		bool stale;
 		int rc = 0;
 
@@ -197,9 +247,15 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 			if (l->v[i].fd >= 0)
 				rc = lock_one(&l->v[i], o->incoming, &c);
 		if (!rc) {
-			rc = reopen_stale(l, ops, &stale, e);
-			if (rc || !stale)
-				return rc ? rc : accept_slots(l, e);
+			rc = check_all(l, ops, &stale, &rv, e);
+			if (!rc && rv.r) {
+				unlock_all(l);
+				rc = wait_rival(&rv, &o->deadline, patient, e);
+			} else if (!rc && !stale) {
+				return accept_slots(l, e);
+			}
+			if (rc)
+				return rc;
 			continue;
 		}
 		struct vl_resource *r = &l->v[i - 1];
@@ -212,7 +268,7 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 			: lp_wait(r->fd, r->mode, &c, &o->deadline);
 		if (rc == ETIMEDOUT) {
 			lp_unlock(r->fd);
-			return busy(r, &c, patient, e);
+			return busy_on_own(r, &c, patient, e);
 		}
 		if (rc) {
 			lp_unlock(r->fd);

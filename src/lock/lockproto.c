@@ -1,5 +1,6 @@
 /* The lock bytes (vmlock(1), LOCK BYTES) as OFD locks on one fd. */
 #include "config.h"
+#include "api/api.h"
 #include "lock/lockproto.h"
 #include "util/util.h"
 
@@ -149,6 +150,35 @@ int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
 	if (rc)
 		lp_unlock(fd);
 	return rc;
+}
+
+int lp_test(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	short type = class_type(mode);
+	int rc = probe(fd, type, class_span(mode), c);
+
+	if (!rc)
+		rc = check_others(fd, mode, c);
+	if (!rc)
+		rc = probe(fd, type, (struct span){ LP_LIBVIRT, 1 }, c);
+	return rc;
+}
+
+bool lp_in_the_way(off_t start, off_t end, short type, enum vl_mode mode,
+		   struct lp_conflict *c)
+{
+	if (!lp_classify(start, end, type, &c->mode, &c->role))
+		return false;
+	c->byte = start;
+	c->type = type;
+	switch (c->role) {
+	case VL_ROLE_HOLDER:
+		return !vl_modes_compatible(c->mode, mode);
+	case VL_ROLE_FOREIGN:	/* byte 0 */
+		return type == F_WRLCK || mode == VL_EXCLUSIVE;
+	default:		/* slots, offers, the guard */
+		return true;
+	}
 }
 
 void lp_unlock(int fd)

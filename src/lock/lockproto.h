@@ -40,6 +40,13 @@ int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 /* Sleeps a growing, jittered pause (4 ms to 256 ms); 0 or ETIMEDOUT. */
 int lp_pause(const struct vl_deadline *d);
 void lp_unlock(int fd);
+/* Would lp_lock of mode on fd meet a conflict? Takes nothing, so an fd
+ * open read-only will do: 0, EAGAIN with c filled, or another errno. */
+int lp_test(int fd, enum vl_mode mode, struct lp_conflict *c);
+/* Does a lock at [start, end] of type, held by another, stand in the way
+ * of acquiring mode? c says what it stands for. */
+bool lp_in_the_way(off_t start, off_t end, short type, enum vl_mode mode,
+		   struct lp_conflict *c);
 
 /* Every lock of a handover (slot, offer, guard, accept) is a write lock,
  * which only an fd open for writing can take: a reader can fake none.

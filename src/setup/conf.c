@@ -77,8 +77,10 @@ static int set_driver_option(struct parse *p, const char *key,
 			continue;
 		long lo = driver_keys[i].lo, hi = driver_keys[i].hi;
 		if (!strcmp(key, "lockspace.file_mode")) {
-			if (strcmp(value, "0600") && strcmp(value, "0640"))
-				return bad(p, key, value, "not 0600 or 0640");
+			if (strcmp(value, "0644") && strcmp(value, "0640") &&
+			    strcmp(value, "0600"))
+				return bad(p, key, value, "not 0644, 0640 or "
+					   "0600");
 		} else if (lo <= hi ? !is_integer(value, lo, hi) : !*value) {
 			return bad(p, key, value, lo <= hi ?
 				   "not an integer in range" : "empty value");

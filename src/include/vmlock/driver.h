@@ -20,7 +20,7 @@ extern "C" {
 
 /* Bumped whenever struct vl_driver or what it points to changes; vmlock
  * refuses a module built for another value. */
-#define VL_DRIVER_ABI 2
+#define VL_DRIVER_ABI 3
 
 /* A module defines VL_DRIVER_DEFINE(name) = { ... }; the same source
  * built into vmlock (VL_BUILTIN) defines vl_driver_NAME instead. */
