@@ -176,10 +176,14 @@ time.sleep(300)
 		fail "no fake offer: $(cat "$BATS_TEST_TMPDIR/holder.$BG_PID.err")"
 }
 
-@test "handover: a reader's offer (read locks on the offer and the guard) lets no target in" {
+start_source() {	# A's running guest: SRC holds IMG exclusive
 	as_bg "$UA" "$VMLOCK" run --lock "$IMG" -- sleep 300
 	src=$BG_PID
 	wait_held "$src" "$IMG"
+}
+
+@test "handover: a reader's offer (read locks on the offer and the guard) lets no target in" {
+	start_source
 	fake_offer "$UM" r
 	run -75 --separate-stderr as "$UA" "$VMLOCK" run --incoming --lock "$IMG" -- true
 	[[ $stderr == *"busy: wanted exclusive, held exclusive by pid $src"* ]] || fail "$stderr"
@@ -187,9 +191,7 @@ time.sleep(300)
 }
 
 @test "handover: a writer's offer that no live vmlock handover holds lets no target in" {
-	as_bg "$UA" "$VMLOCK" run --lock "$IMG" -- sleep 300
-	src=$BG_PID
-	wait_held "$src" "$IMG"
+	start_source
 	fake_offer "$UA" w
 	run -75 --separate-stderr as "$UA" "$VMLOCK" run --incoming --lock "$IMG" -- true
 	[[ $stderr == *"the offer of handover slot 0 is not a vmlock handover's"* ]] || fail "$stderr"
@@ -197,16 +199,15 @@ time.sleep(300)
 }
 
 @test "handover: another user cannot offer A's image; A's own handover still hands over" {
-	as_bg "$UA" "$VMLOCK" run --lock "$IMG" -- sleep 300
-	src=$BG_PID
-	wait_held "$src" "$IMG"
+	start_source
 	run --separate-stderr as "$UM" "$VMLOCK" handover --pid "$src" --timeout 1
 	[[ $status == 77 ]] || fail "M's handover of A's image: $status: $stderr"
 	as_bg "$UA" "$VMLOCK" handover --pid "$src" --timeout "$VL_PATIENCE"
 	ho=$BG_PID
 	wait_until "$VL_PATIENCE" has_offer || fail "no offer from the handover"
-	run -0 --separate-stderr as "$UA" "$VMLOCK" run --incoming --lock "$IMG" -- true
+	as_bg "$UA" "$VMLOCK" run --incoming --lock "$IMG" -- sleep 300
 	wait "$ho" || fail "handover failed: $(cat "$BATS_TEST_TMPDIR/holder.$ho.err")"
+	alive "$BG_PID" || fail "the target died: $(cat "$BATS_TEST_TMPDIR/holder.$BG_PID.err")"
 }
 
 has_offer() {
