@@ -180,3 +180,28 @@ status_field() {	# FIELD: its value in the status the command printed
 	run "$VMLOCK" run --config c --lock img -- true
 	assert_success
 }
+
+@test "--group, --clear-groups without --user: 64, nothing run; --user root --group GROUP: uid 0 in GROUP" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	run "$VMLOCK" run --group nogroup --lock img -- touch ran
+	assert_failure 64
+	assert_output --partial "--group goes with --user"
+	run "$VMLOCK" run --clear-groups --lock img -- touch ran
+	assert_failure 64
+	[ ! -e ran ] || fail "the command ran"
+	run "$VMLOCK" run --user root --group nogroup --lock img -- sh -c 'echo $(id -u) $(id -g)'
+	assert_success
+	assert_output "0 65534"
+}
+
+@test "config group = without user = (nor --user): 78; with --user it applies" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	printf 'group = nogroup\n' > conf
+	chmod 644 conf
+	run "$VMLOCK" run --config conf --lock img -- true
+	assert_failure 78
+	assert_output --partial "group = nogroup in the configuration needs user ="
+	run "$VMLOCK" run --config conf --user nobody --lock img -- id -g
+	assert_success
+	assert_output 65534
+}
