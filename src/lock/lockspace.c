@@ -358,8 +358,9 @@ int lockspace_open_resource(struct vl_resource *r, struct vl_error *e)
 	if (!rc) {
 		r->fd = take_name(key, name);
 		if (r->fd < 0 && errno == EPERM) {
-			vl_debug("%s/%s: another user's file: not held through",
-				 lockspace_dir(), name);
+			vl_debug("%s/%s: not a lease file of yours to hold "
+				 "through: using another name", lockspace_dir(),
+				 name);
 			r->fd = take_other_name(key, name);
 		}
 		if (r->fd < 0)
