@@ -472,5 +472,8 @@ int main(int argc, char **argv)
 	if (fork() == 0)
 		execvp("rm", rm);
 	wait(NULL);
+	for (int i = 0; i < r.n_images; i++)
+		free(images[i]);
+	free(self);
 	return t->violations || t->other || !finished || !t->handovers;
 }
