@@ -364,9 +364,9 @@ int lockspace_open_resource(struct vl_resource *r, struct vl_error *e)
 			r->fd = take_other_name(key, name);
 		}
 		if (r->fd < 0)
-			rc = vl_fail(e, vl_errno_code(errno), "lockspace %s: no "
-				     "lease file of %s of yours: %s",
-				     lockspace_dir(), key, strerror(errno));
+			rc = vl_fail(e, vl_errno_code(errno), "lockspace %s: "
+				     "cannot make a lease file of yours for %s: "
+				     "%s", lockspace_dir(), key, strerror(errno));
 	}
 	free(name);
 	free(hash);
