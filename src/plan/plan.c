@@ -45,12 +45,12 @@ int vl_plan_add_spec(struct vl_reslist *l, enum vl_kind kind, const char *spec,
 	return 0;
 }
 
-/* Every disk of a QEMU command line, each followed by its chain. */
+/* Every file a QEMU command line opens, backing chains included. */
 static int add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 		    const struct vl_plan_opts *o, struct vl_error *e)
 {
 	struct qemu_disks disks = {0};
-	int rc = qemu_read_args(argc, argv, NULL, &disks, e);
+	int rc = qemu_read_args(argc, argv, NULL, o->backing, &disks, e);
 
 	for (size_t i = 0; i < disks.nnotes; i++)
 		vl_note("%s", disks.notes[i]);
@@ -59,8 +59,6 @@ static int add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 		if (d->depth && !o->backing)
 			continue;	/* a backing image named on the line */
 		vl_reslist_add(l, VL_FILE, d->path, d->mode, d->depth);
-		if (o->backing && d->chain)
-			rc = qemu_disk_chain(d, l, e);
 	}
 	qemu_disks_free(&disks);
 	char *uuid = !rc && o->vm_lease ? qemu_vm_uuid(argc, argv) : NULL;

@@ -337,25 +337,26 @@ static int read_tool_options(const char *tool, const struct tool_option *opts,
 }
 
 /* One image a tool opens: a file name, or with --image-opts an option
- * list like -drive's. */
+ * list like -drive's; chain: its header is read (an image it creates
+ * has none yet). */
 static int tool_image(struct reader *r, const struct item *it,
 		      const char *name, bool opts, const char *format,
 		      enum vl_mode mode, bool chain)
 {
-	struct node_ctx c = {
-		.it = it, .format = format, .mode = mode,
-		.probe = !format, .chain = chain,
+	struct node_in in = {
+		.it = it, .positional = opts ? NULL : name, .driver = format,
+		.read_only = mode == VL_READONLY, .headers = chain && r->headers,
 	};
 	struct qemu_kvlist kv = {0};
-	int rc;
+	struct node_out out;
+	int rc = opts ? qemu_opts_parse(name, NULL, &kv, r->e) : 0;
 
-	if (!opts)
-		return graph_add_filename(r, name, NULL, c);
-	rc = qemu_opts_parse(name, NULL, &kv, r->e);
 	if (rc)
 		rc = qemu_arg_fail(r->e, it->opt, name, "%s", r->e->msg);
 	else
-		rc = graph_walk_node(r, &kv, "", true, c);
+		rc = graph_open_node(r, &kv, "", &in, &out);
+	if (!rc)
+		graph_free_out(&out);
 	qemu_kvlist_free(&kv);
 	return rc;
 }
@@ -474,14 +475,10 @@ static int img_commit(struct reader *r, const struct item *it,
 			VL_EXCLUSIVE, true);
 	if (rc || t->image_opts)
 		return rc;
-	if (t->backing) {
+	if (t->backing)
 		base = qemu_name_beside(t->pos[0], t->backing);
-	} else if (!qemu_name_is_protocol(t->pos[0])) {
-		char *path = vl_path_join(r->cwd, t->pos[0]);
-		rc = image_backing(path, t->format, &qemu_image_names, &base,
-				   r->e);
-		free(path);
-	}
+	else if (!qemu_name_is_protocol(t->pos[0]))
+		rc = graph_backing_name(r, it, t->pos[0], t->format, &base);
 	if (!rc && base)
 		rc = tool_image(r, it, base, false, NULL, VL_EXCLUSIVE, true);
 	free(base);

@@ -66,8 +66,8 @@ static inline void qc_show_cwd(void)
 }
 
 /* Reads a command line (NULL-terminated) with cwd /cwd and describes
- * the outcome: "MODE:PATH[(FORMAT)][!][@DEPTH] ..." ("!" when the command
- * line fixes the backing chain), then "| note" per note; or "error CODE:
+ * the outcome, image headers not read (the files do not exist):
+ * "MODE:PATH[@DEPTH] ...", then "| note" per note; or "error CODE:
  * MESSAGE". qc_input is the command line, without argv[0] when it is
  * qemu-system-x86_64. */
 static inline const char *read_cmd(const char *arg0, ...)
@@ -89,7 +89,7 @@ static inline const char *read_cmd(const char *arg0, ...)
 	for (int i = strcmp(arg0, Q) ? 0 : 1; i < argc; i++)
 		qc_describe(&in, argv[i]);
 	qc_result[0] = '\0';
-	int rc = qemu_read_args(argc, argv, qc_cwd, &d, &e);
+	int rc = qemu_read_args(argc, argv, qc_cwd, false, &d, &e);
 	if (rc) {
 		snprintf(qc_result, sizeof qc_result, "error %d: %s", rc,
 			 e.msg);
@@ -102,13 +102,6 @@ static inline const char *read_cmd(const char *arg0, ...)
 		n += (size_t)snprintf(qc_result + n, sizeof qc_result - n,
 				      "%s%s:%s", i ? " " : "", modes[k->mode],
 				      k->path);
-		if (k->format && n < sizeof qc_result)
-			n += (size_t)snprintf(qc_result + n,
-					      sizeof qc_result - n, "(%s)",
-					      k->format);
-		if (!k->chain && n < sizeof qc_result)
-			n += (size_t)snprintf(qc_result + n,
-					      sizeof qc_result - n, "!");
 		if (k->depth && n < sizeof qc_result)
 			n += (size_t)snprintf(qc_result + n,
 					      sizeof qc_result - n, "@%u",

@@ -52,7 +52,8 @@ static void test_json_filenames(void)
 	expect_prefix("error 64", Q, "-drive", "file=json:{\"a\":tru}");
 	expect_prefix("error 64", Q, "-drive",
 		      "file=json:{\"a\":1,,\"a\":2}");
-	expect("", Q, "-drive",
+	expect("error 64: -drive \"file=json:{\"x\":[1,,-2.5e3,,true,,false,,"
+	       "null,,{\"y\":[]}]}\": neither driver nor file", Q, "-drive",
 	       "file=json:{\"x\":[1,,-2.5e3,,true,,false,,null,,{\"y\":[]}]}");
 	/* a nesting bomb is refused, not recursed into */
 	char deep[512] = "file=json:";

@@ -20,9 +20,19 @@ static void test_opts_parser(void)
 	ok(qemu_opts_parse("a=1,", NULL, &kv, &e) == 0 && kv.n == 1,
 	   "a=1, (trailing comma): one key");
 	qemu_kvlist_free(&kv);
-	ok(qemu_opts_parse("a=1,a=2", NULL, &kv, &e) == EX_USAGE &&
-	   !strcmp(e.msg, "duplicate key \"a\""),
-	   "a=1,a=2: duplicate key \"a\"");
+	ok(qemu_opts_parse("a=1,a=2", NULL, &kv, &e) == 0 && kv.n == 1 &&
+	   !strcmp(kv.v[0].val, "2"),
+	   "a=1,a=2: a is 2 (QEMU takes the last value)");
+	qemu_kvlist_free(&kv);
+	ok(qemu_opts_parse("snapshot=on,nosnapshot", NULL, &kv, &e) == 0 &&
+	   kv.n == 1 && !strcmp(kv.v[0].key, "snapshot") &&
+	   !strcmp(kv.v[0].val, "off"),
+	   "snapshot=on,nosnapshot: snapshot is off (the no prefix, the last "
+	   "value)");
+	qemu_kvlist_free(&kv);
+	ok(qemu_opts_parse("id=a,x=1,id=b", NULL, &kv, &e) == 0 &&
+	   !strcmp(qemu_kv_get(&kv, "id"), "a"),
+	   "id=a,x=1,id=b: id is a (QEMU takes the first id)");
 	qemu_kvlist_free(&kv);
 }
 
@@ -30,8 +40,12 @@ static void test_opts_parser(void)
 static void test_drive_syntax(void)
 {
 	expect("excl:/cwd/a,b.img", Q, "-drive", "file=a,,b.img");
-	expect("error 64: -drive \"file=a,file=b\": duplicate key \"file\"",
-	       Q, "-drive", "file=a,file=b");
+	expect("excl:/cwd/b", Q, "-drive", "file=a,file=b");
+	expect("excl:/cwd/a", Q, "-drive", "file=a,snapshot=false,snapshot=on,"
+	       "nosnapshot");
+	expect("excl:/cwd/a", Q, "-snapshot", "-drive", "file=a,nosnapshot");
+	expect("ro:/cwd/a", Q, "-drive", "file=a,snapshot=false,snapshot=on");
+	expect("ro:/cwd/a", Q, "-drive", "file=a,snapshot=y");
 	expect("error 64: -drive \"=a\": empty key", Q, "-drive", "=a");
 }
 

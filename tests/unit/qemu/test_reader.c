@@ -40,7 +40,7 @@ static void test_cwd(void)
 		testdir_remove(dir);
 		return;
 	}
-	int rc = qemu_read_args(3, argv, NULL, &d, &e);
+	int rc = qemu_read_args(3, argv, NULL, false, &d, &e);
 	char *want = vl_asprintf("%s/rel.img", here);
 	ok(rc == 0 && d.n == 1 && !strcmp(d.v[0].path, want),
 	   "-hda rel.img with cwd NULL, run in a scratch directory: joined "

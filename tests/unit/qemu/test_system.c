@@ -51,7 +51,7 @@ static void test_options(void)
  * driver) or JSON. */
 static void test_items(void)
 {
-	expect("excl:/cwd/a(file)", Q, "-blockdev",
+	expect("excl:/cwd/a", Q, "-blockdev",
 	       "file,node-name=f,filename=a");
 	expect_prefix("error 64: -device \"{\"driver\"\": invalid JSON", Q,
 		      "-device", "{\"driver\"");
@@ -65,7 +65,7 @@ static void test_set(void)
 	       "drive.d0.file=b");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,id=d0", "-set",
 	       "drive.d0.readonly=on");
-	expect("excl:/cwd/a(qcow2)", Q, "-drive", "file=a,id=d0", "-set",
+	expect("excl:/cwd/a", Q, "-drive", "file=a,id=d0", "-set",
 	       "drive.d0.format=qcow2", "-set", "machine.x.y=z");
 	expect("error 64: -set \"drive.d1.file=b\": no -drive has that id",
 	       Q, "-drive", "file=a,id=d0", "-set", "drive.d1.file=b");
@@ -110,14 +110,9 @@ static void test_readconfig(void)
 	       "drive.d0.file=c");
 	expect("ro:/cwd/a.qcow2 ro:/cwd/b.img", Q, "-readconfig", good,
 	       "-set", "device.v0.share-rw=off", "-snapshot");
-	want = vl_asprintf("error 64: -readconfig \"%s\": line 2: parse error",
-			   bad);
-	expect(want, Q, "-readconfig", bad);
-	free(want);
-	want = vl_asprintf("error 64: -readconfig \"%s\": line 3: duplicate "
-			   "key \"file\"", dup);
-	expect(want, Q, "-readconfig", dup);
-	free(want);
+	/* QEMU's own sscanf takes a key with an unquoted value as key = "" */
+	expect("", Q, "-readconfig", bad);
+	expect("excl:/cwd/b", Q, "-readconfig", dup);
 	expect("error 66: -readconfig \"no.cfg\": No such file or directory",
 	       Q, "-readconfig", "no.cfg");
 	expect("error 64: -readconfig \"-\": vmlock cannot read QEMU's "

@@ -31,17 +31,17 @@ static void test_seconds(void)
 
 static void test_bool(void)
 {
-	static const char *const yes[] = { "on", "yes", "true" };
-	static const char *const no[] = { "off", "no", "false" };
-	static const char *const bad[] = { "maybe", "", "ON", "1", "0", "y" };
+	static const char *const yes[] = { "on", "yes", "true", "y" };
+	static const char *const no[] = { "off", "no", "false", "n" };
+	static const char *const bad[] = { "maybe", "", "ON", "1", "0", "Y" };
 	bool v;
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		v = false;
 		ok(vl_parse_bool(yes[i], &v) && v, "boolean \"%s\": true",
 		   yes[i]);
 	}
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		v = true;
 		ok(vl_parse_bool(no[i], &v) && !v, "boolean \"%s\": false",
 		   no[i]);

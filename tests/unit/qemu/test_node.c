@@ -1,12 +1,11 @@
-/* src/image/chain.c: backing chains, data files and extents of real
- * files in a scratch directory, their backing names resolved as QEMU
- * does (qemu_image_names). */
+/* src/qemu/node.c, the files a node's image header names: backing
+ * chains, data files and extents of real files in a scratch directory. */
 #include "config.h"
 #include "image/image.h"
-#include "qemu/filename.h"
+#include "qemu/qemu.h"
 #include "api/api.h"
 #include "util/util.h"
-#include "image_build.h"
+#include "../image/image_build.h"
 #include "../tap.h"
 #include "../testdir.h"
 
@@ -51,35 +50,47 @@ static void write_qcow2(const char *name, const char *backing,
 	write_file(name, b, sizeof b);
 }
 
-/* Runs image_chain and describes it: "MODE:PATH@DEPTH ..." with dir
- * shown as "D", or "error CODE: MESSAGE". */
+/* Reads "-drive file=PATH,if=none,id=d0[,format=F][,readonly=on]" (and
+ * a share-rw=on device for shared) with its chains, and describes the
+ * files beside the image itself: "MODE:PATH@DEPTH ..." with dir shown as
+ * "D", or "error CODE: MESSAGE". */
 static const char *chain(const char *name, const char *format,
 			 enum vl_mode mode)
 {
 	static const char *const modes[] = { "excl", "shared", "ro" };
 	static char out[4096];
-	struct vl_reslist l = {0};
+	struct qemu_disks d = {0};
 	struct vl_error e = {0};
 	char *path = name[0] == '/' ? vl_strdup(name) : in_dir(name);
-	int rc = image_chain(path, format, mode, &qemu_image_names, &l, &e);
-	size_t n = 0, dlen = strlen(dir);
+	char *drive = vl_asprintf("file=%s,if=none,id=d0%s%s%s", path,
+				  format ? ",format=" : "", format ? format : "",
+				  mode == VL_READONLY ? ",readonly=on" : "");
+	char *argv[] = { "qemu-system-x86_64", "-drive", drive,
+			 mode == VL_SHARED ? "-device" : NULL,
+			 "virtio-blk-pci,drive=d0,share-rw=on", NULL };
+	int rc = qemu_read_args(mode == VL_SHARED ? 5 : 3, argv, NULL, true,
+				&d, &e);
+	size_t n = 0, dlen = strlen(dir), first = 0;
 
 	out[0] = '\0';
 	if (rc)
 		n = (size_t)snprintf(out, sizeof out, "error %d: %s", rc, e.msg);
-	for (size_t i = 0; !rc && i < l.n && n < sizeof out; i++) {
-		const char *p = l.v[i].path;
+	if (!rc && d.n && !strcmp(d.v[0].path, path))
+		first = 1;	/* the image itself */
+	for (size_t i = first; !rc && i < d.n && n < sizeof out; i++) {
+		const char *p = d.v[i].path;
 		bool under = !strncmp(p, dir, dlen);
 
 		n += (size_t)snprintf(out + n, sizeof out - n, "%s%s:%s%s@%u",
-				      i ? " " : "", modes[l.v[i].mode],
+				      i > first ? " " : "", modes[d.v[i].mode],
 				      under ? "D" : "", under ? p + dlen : p,
-				      l.v[i].depth);
+				      d.v[i].depth);
 	}
 	/* messages name files by full path; show dir as D there too */
-	for (char *d; (d = strstr(out, dir));)
-		memmove(d + 1, d + dlen, strlen(d + dlen) + 1), *d = 'D';
-	vl_reslist_free(&l);
+	for (char *x; (x = strstr(out, dir));)
+		memmove(x + 1, x + dlen, strlen(x + dlen) + 1), *x = 'D';
+	qemu_disks_free(&d);
+	free(drive);
 	free(path);
 	return out;
 }
@@ -229,11 +240,11 @@ static void test_chains(void)
 	write_file("d.vmdk", (const unsigned char *)vmdk_descriptor,
 		   strlen(vmdk_descriptor));
 	write_file("parent.vmdk", (const unsigned char *)"version=1\n", 10);
-	expect_chain("exclusive d.vmdk, a descriptor with extents "
-		     "d-f001.vmdk and RDONLY /abs/d-s002.vmdk, parent "
-		     "parent.vmdk",
-		     "excl:D/d-f001.vmdk@0 ro:/abs/d-s002.vmdk@0 "
-		     "ro:D/parent.vmdk@1", "d.vmdk", NULL, VL_EXCLUSIVE);
+	expect_chain("exclusive d.vmdk, a descriptor with the RW extent "
+		     "d-f001.vmdk (and RDONLY /abs/d-s002.vmdk, which QEMU does "
+		     "not open), parent parent.vmdk",
+		     "excl:D/d-f001.vmdk@0 ro:D/parent.vmdk@1", "d.vmdk", NULL,
+		     VL_EXCLUSIVE);
 
 	unsigned char q[CLUSTER];
 	make_qed(q, "base.qcow2", false);
@@ -241,14 +252,6 @@ static void test_chains(void)
 	expect_chain("top.qed, QED with backing base.qcow2",
 		     "ro:D/base.qcow2@1", "top.qed", NULL, VL_EXCLUSIVE);
 
-	char *backing;
-	struct vl_error e;
-	char *top = in_dir("top.qcow2");
-	ok(image_backing(top, NULL, &qemu_image_names, &backing, &e) == 0 &&
-	   backing && !strcmp(backing + strlen(dir), "/mid.qcow2"),
-	   "image_backing of top.qcow2, backing mid.qcow2: D/mid.qcow2");
-	free(backing);
-	free(top);
 	free(abs_base);
 }
 
@@ -256,20 +259,12 @@ static void test_chains(void)
  * be given e->msg). */
 static void test_json_reason(void)
 {
-	struct vl_reslist l = {0};
-	struct vl_error e = {0};
-	char *path = in_dir("json-reason.qcow2");
-
 	write_qcow2("json-reason.qcow2", "json:{bad", NULL, NULL);
-	int rc = image_chain(path, NULL, VL_EXCLUSIVE, &qemu_image_names, &l,
-			     &e);
-	if (!ok(rc == EX_DATAERR && strstr(e.msg, "backing file name json:") &&
-		strstr(e.msg, "invalid JSON at offset"),
-		"qcow2 v3, backing name json:{bad -> 65, the message keeps "
-		"the JSON parser's reason"))
-		printf("#   got: %d: %s\n", rc, e.msg);
-	vl_reslist_free(&l);
-	free(path);
+	expect_chain("qcow2 v3, backing name json:{bad (the message keeps the "
+		     "JSON parser's reason)", "error 65: D/json-reason.qcow2: "
+		     "backing file name json:{bad: invalid JSON at offset",
+		     "json-reason.qcow2", NULL,
+		     VL_EXCLUSIVE);
 }
 
 static void test_depth(void)
@@ -285,14 +280,17 @@ static void test_depth(void)
 	expect_chain("c0 -> c1 -> ... -> c1025, 1025 backing images",
 		     "error 65: D/c0: backing chain deeper than 1024", "c0",
 		     NULL, VL_EXCLUSIVE);
-	struct vl_reslist l = {0};
+	struct qemu_disks d = {0};
 	struct vl_error e;
 	char *c1 = in_dir("c1");
-	ok(image_chain(c1, NULL, VL_EXCLUSIVE, &qemu_image_names, &l, &e) == 0 &&
-	   l.n == IMAGE_CHAIN_MAX && l.v[l.n - 1].depth == IMAGE_CHAIN_MAX,
+	char *drive = vl_asprintf("file=%s,if=none", c1);
+	char *argv[] = { "qemu-system-x86_64", "-drive", drive, NULL };
+	ok(qemu_read_args(3, argv, NULL, true, &d, &e) == 0 &&
+	   d.n == IMAGE_CHAIN_MAX + 1 && d.v[d.n - 1].depth == IMAGE_CHAIN_MAX,
 	   "c1 -> c2 -> ... -> c1025: a chain of exactly %d backing images "
 	   "is fine", IMAGE_CHAIN_MAX);
-	vl_reslist_free(&l);
+	qemu_disks_free(&d);
+	free(drive);
 	free(c1);
 }
 
