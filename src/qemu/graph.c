@@ -197,7 +197,8 @@ static int open_blockdev(struct reader *r, struct item *it)
 	int rc;
 
 	if (!name)
-		return qemu_arg_fail(r->e, it->opt, it->arg, "no node-name");
+		return qemu_arg_fail(r->e, it->opt, it->arg, "'node-name' must "
+				     "be specified for the root node");
 	rc = graph_open_reference(r, &parent, name, &out);
 	graph_free_out(&out);
 	return rc;
