@@ -98,10 +98,15 @@ void graph_free_out(struct node_out *out);
 /* Every item read: the disks, after -device share-rw= and references. */
 int graph_resolve(struct reader *r);
 
+/* -drive, -blockdev, -device: key=value or (but -drive) JSON, an item. */
+int qemu_read_item(struct reader *r, enum item_kind kind, const char *opt,
+		   const char *arg);
+
 /* The readers of each program (system.c, tools.c). */
 int qemu_read_system(int argc, char *const argv[], struct reader *r);
 int qemu_read_img(int argc, char *const argv[], struct reader *r);
 int qemu_read_io(int argc, char *const argv[], struct reader *r);
 int qemu_read_nbd(int argc, char *const argv[], struct reader *r);
+int qemu_read_qsd(int argc, char *const argv[], struct reader *r);
 
 #endif

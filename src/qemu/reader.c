@@ -21,14 +21,14 @@ bool qemu_command_is_qemu(const char *argv0)
 {
 	static const char *const prefixes[] = {
 		"qemu-system-", "qemu-kvm", "qemu-img", "qemu-nbd", "qemu-io",
-		NULL,
+		"qemu-storage-daemon", NULL,
 	};
 	const char *name = base_name(argv0);
 
 	for (const char *const *p = prefixes; *p; p++)
 		if (vl_starts_with(name, *p))
 			return true;
-	return false;
+	return !strcmp(name, "kvm");	/* Debian's qemu-system-x86_64 wrapper */
 }
 
 static int read_program(int argc, char *const argv[], struct reader *r)
@@ -41,6 +41,8 @@ static int read_program(int argc, char *const argv[], struct reader *r)
 		return qemu_read_io(argc, argv, r);
 	if (vl_starts_with(name, "qemu-nbd"))
 		return qemu_read_nbd(argc, argv, r);
+	if (vl_starts_with(name, "qemu-storage-daemon"))
+		return qemu_read_qsd(argc, argv, r);
 	return qemu_read_system(argc, argv, r);
 }
 

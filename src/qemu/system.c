@@ -69,8 +69,7 @@ static int scan_sys_args(int argc, char *const argv[], sys_visit visit,
 	return 0;
 }
 
-/* -drive, -blockdev, -device: key=value or (but -drive) JSON. */
-static int read_item(struct reader *r, enum item_kind kind, const char *opt,
+int qemu_read_item(struct reader *r, enum item_kind kind, const char *opt,
 		     const char *arg)
 {
 	struct item *it = graph_new_item(r, kind, opt, arg);
@@ -207,11 +206,11 @@ static int visit_sys_option(void *ctx, const struct sys_option *o,
 
 	switch (o->kind) {
 	case SYS_DRIVE:
-		return read_item(r, ITEM_DRIVE, o->name, value);
+		return qemu_read_item(r, ITEM_DRIVE, o->name, value);
 	case SYS_BLOCKDEV:
-		return read_item(r, ITEM_BLOCKDEV, o->name, value);
+		return qemu_read_item(r, ITEM_BLOCKDEV, o->name, value);
 	case SYS_DEVICE:
-		return read_item(r, ITEM_DEVICE, o->name, value);
+		return qemu_read_item(r, ITEM_DEVICE, o->name, value);
 	case SYS_DISK:
 	case SYS_CDROM:
 		read_legacy_disk(r, o->name, value, o->kind == SYS_CDROM);

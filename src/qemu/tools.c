@@ -33,6 +33,8 @@ enum tool_role {
 	T_OPTIONS,		/* -o */
 	T_UNSAFE,		/* -u: the backing file is not opened */
 	T_NO_CREATE,		/* convert -n */
+	T_COMMAND,		/* qemu-io -c */
+	T_BLOCKDEV,		/* qemu-storage-daemon --blockdev */
 };
 
 struct tool_option {
@@ -49,6 +51,10 @@ struct tool_args {
 	     target_image_opts, unsafe, no_create;
 	const char **pos;
 	size_t npos;
+	const char **cmds;	/* qemu-io -c, in order */
+	size_t ncmds, cmds_cap;
+	const char **blockdevs;	/* qemu-storage-daemon --blockdev */
+	size_t nblockdevs, blockdevs_cap;
 };
 
 
@@ -164,7 +170,7 @@ static const struct tool_option img_global_opts[] = {
 static const struct tool_option io_opts[] = {
 	COMMON_OPTIONS, FORMAT, FORCE_SHARE,
 	LONG("version", 'V', false, T_NO_IMAGE),
-	LONG("cmd", 'c', true, T_NONE), LONG("read-only", 'r', false, T_READ_ONLY),
+	LONG("cmd", 'c', true, T_COMMAND), LONG("read-only", 'r', false, T_READ_ONLY),
 	LONG("snapshot", 's', false, T_READ_ONLY),
 	LONG("nocache", 'n', false, T_NONE), LONG("misalign", 'm', false, T_NONE),
 	LONG("native-aio", 'k', false, T_NONE), LONG("aio", 'i', true, T_NONE),
@@ -213,6 +219,10 @@ static int apply_tool_option(struct tool_args *t, const struct tool_option *o,
 	case T_BACKING: t->backing = value; break;
 	case T_UNSAFE: t->unsafe = true; break;
 	case T_NO_CREATE: t->no_create = true; break;
+	case T_COMMAND: *VL_PUSH(t->cmds, t->ncmds, t->cmds_cap) = value; break;
+	case T_BLOCKDEV:
+		*VL_PUSH(t->blockdevs, t->nblockdevs, t->blockdevs_cap) = value;
+		break;
 	case T_OPTIONS:
 		if (qemu_opts_parse(value, NULL, &t->options, e))
 			return qemu_arg_fail(e, "-o", value, "%s", e->msg);
@@ -336,27 +346,38 @@ static int read_tool_options(const char *tool, const struct tool_option *opts,
 	return 0;
 }
 
-/* One image a tool opens: a file name, or with --image-opts an option
- * list like -drive's; chain: its header is read (an image it creates
- * has none yet). */
+/* One image a tool opens: a file name, and/or options (the QemuOpts
+ * kv); chain: its header is read (an image it creates has none yet). */
+static int tool_node(struct reader *r, const struct item *it,
+		     const char *name, const struct qemu_kvlist *opts,
+		     const char *format, enum vl_mode mode, bool chain)
+{
+	static const struct qemu_kvlist none;
+	struct node_in in = {
+		.it = it, .positional = name, .driver = format,
+		.read_only = mode == VL_READONLY, .headers = chain && r->headers,
+	};
+	struct node_out out;
+	int rc = graph_open_node(r, opts ? opts : &none, "", &in, &out);
+
+	if (!rc)
+		graph_free_out(&out);
+	return rc;
+}
+
+/* A file name, or with --image-opts an option list like -drive's. */
 static int tool_image(struct reader *r, const struct item *it,
 		      const char *name, bool opts, const char *format,
 		      enum vl_mode mode, bool chain)
 {
-	struct node_in in = {
-		.it = it, .positional = opts ? NULL : name, .driver = format,
-		.read_only = mode == VL_READONLY, .headers = chain && r->headers,
-	};
 	struct qemu_kvlist kv = {0};
-	struct node_out out;
 	int rc = opts ? qemu_opts_parse(name, NULL, &kv, r->e) : 0;
 
 	if (rc)
 		rc = qemu_arg_fail(r->e, it->opt, name, "%s", r->e->msg);
 	else
-		rc = graph_open_node(r, &kv, "", &in, &out);
-	if (!rc)
-		graph_free_out(&out);
+		rc = tool_node(r, it, opts ? NULL : name, &kv, format, mode,
+			       chain);
 	qemu_kvlist_free(&kv);
 	return rc;
 }
@@ -415,28 +436,38 @@ static int img_images(struct reader *r, const struct item *it,
 	return 0;
 }
 
-static int img_create(struct reader *r, const struct item *it,
-		      struct tool_args *t)
+/* The files an image being created names (-b, -o backing_file=,
+ * data_file=): its backing file is read, its data file written. */
+static int new_image_files(struct reader *r, const struct item *it,
+			   const struct tool_args *t, const char *image)
 {
 	const char *backing = t->backing ? t->backing
 			      : qemu_kv_get(&t->options, "backing_file");
 	const char *backing_fmt = t->second_format ? t->second_format
 				  : qemu_kv_get(&t->options, "backing_fmt");
 	const char *data_file = qemu_kv_get(&t->options, "data_file");
-	int rc;
+	int rc = 0;
 
-	if (t->npos < 1 || t->npos > 2)
-		return tool_fail_operands(r, it, 1);
-	rc = tool_output(r, it, t->pos[0], false, t->format, false);
-	if (!rc && data_file)
+	if (data_file)
 		rc = tool_output(r, it, data_file, false, "raw", false);
 	if (!rc && backing && *backing && !t->unsafe) {
-		char *name = qemu_name_beside(t->pos[0], backing);
+		char *name = qemu_name_beside(image, backing);
 		rc = tool_image(r, it, name, false, backing_fmt, VL_READONLY,
 				true);
 		free(name);
 	}
 	return rc;
+}
+
+static int img_create(struct reader *r, const struct item *it,
+		      struct tool_args *t)
+{
+	int rc;
+
+	if (t->npos < 1 || t->npos > 2)
+		return tool_fail_operands(r, it, 1);
+	rc = tool_output(r, it, t->pos[0], false, t->format, false);
+	return rc ? rc : new_image_files(r, it, t, t->pos[0]);
 }
 
 static int img_convert(struct reader *r, const struct item *it,
@@ -453,13 +484,7 @@ static int img_convert(struct reader *r, const struct item *it,
 	if (!rc)
 		rc = tool_output(r, it, out, t->target_image_opts,
 				 t->out_format, t->no_create);
-	if (!rc && t->backing && *t->backing) {
-		char *name = qemu_name_beside(out, t->backing);
-		rc = tool_image(r, it, name, false, t->second_format,
-				VL_READONLY, true);
-		free(name);
-	}
-	return rc;
+	return rc ? rc : new_image_files(r, it, t, out);
 }
 
 /* commit writes its image's base: -b, or the image's backing file. */
@@ -583,6 +608,8 @@ static void free_tool_args(struct tool_args *t)
 {
 	qemu_kvlist_free(&t->options);
 	free(t->pos);
+	free(t->cmds);
+	free(t->blockdevs);
 	*t = (struct tool_args){0};
 }
 
@@ -622,6 +649,97 @@ out:
 	return rc;
 }
 
+/* The image qemu-io has open: the command line's, or the last opened. */
+struct io_image {
+	const char *name;
+	struct qemu_kvlist *opts;	/* or NULL */
+	const char *format;
+	bool force_share;
+};
+
+static const struct tool_option io_open_opts[] = {
+	SHORT('s', false, T_READ_ONLY), SHORT('n', false, T_NONE),
+	SHORT('C', false, T_NONE), SHORT('r', false, T_READ_ONLY),
+	SHORT('o', true, T_OPTIONS), SHORT('k', false, T_NONE),
+	SHORT('i', true, T_NONE), SHORT('t', true, T_NONE),
+	SHORT('d', true, T_NONE), SHORT('U', false, T_FORCE_SHARE), END,
+};
+static const struct tool_option io_reopen_opts[] = {
+	SHORT('c', true, T_NONE), SHORT('o', true, T_OPTIONS),
+	SHORT('r', false, T_READ_ONLY), SHORT('w', false, T_WRITE), END,
+};
+
+static int io_lock(struct reader *r, const struct item *it,
+		   const struct io_image *cur, enum vl_mode mode)
+{
+	if (cur->force_share) {
+		qemu_add_note(r->out, "not locked: %s (force-share)",
+			      cur->name ? cur->name : "an image of qemu-io");
+		return 0;
+	}
+	return tool_node(r, it, cur->name, cur->opts, cur->format, mode, true);
+}
+
+/* One qemu-io command, split on spaces as qemu-io splits it: "open"
+ * (or "o") opens another image, "reopen -w" (or -o read-only=off) makes
+ * the open one written; no other command opens a file. */
+static int io_command(struct reader *r, const struct item *it,
+		      const struct tool_args *t, char *cmd,
+		      struct io_image *cur, struct tool_args *args)
+{
+	char *words[64];
+	int n = 0, next, rc = 0;
+	bool open;
+
+	for (char *w = strtok(cmd, " "); w && n < 63; w = strtok(NULL, " "))
+		words[n++] = w;
+	words[n] = NULL;
+	open = n && (!strcmp(words[0], "open") || !strcmp(words[0], "o"));
+	if (!n || (!open && strcmp(words[0], "reopen")))
+		return 0;
+	rc = read_tool_options(open ? "qemu-io open" : "qemu-io reopen",
+			       open ? io_open_opts : io_reopen_opts, n, words,
+			       false, args, &next, r->e);
+	if (!rc && open && args->npos > 1)
+		rc = tool_fail_operands(r, it, 1);
+	if (rc)
+		return rc;
+	const char *ro = qemu_kv_get(&args->options, "read-only");
+	if (open) {
+		*cur = (struct io_image){
+			.name = args->npos && !t->image_opts ? args->pos[0] : NULL,
+			.opts = &args->options, .force_share = args->force_share,
+		};
+		if (args->npos && t->image_opts)
+			rc = qemu_opts_parse(args->pos[0], NULL, &args->options,
+					     r->e);
+		return rc ? rc : io_lock(r, it, cur, args->read_only
+					 ? VL_READONLY : VL_EXCLUSIVE);
+	}
+	bool writes = args->write || (ro && vl_parse_bool(ro, &args->read_only) &&
+				      !args->read_only);
+	return writes ? io_lock(r, it, cur, VL_EXCLUSIVE) : 0;
+}
+
+/* qemu-io's -c commands, in order, after its own image. */
+static int io_commands(struct reader *r, const struct item *it,
+		       const struct tool_args *t, struct io_image *cur)
+{
+	struct tool_args *args = vl_calloc(t->ncmds ? t->ncmds : 1,
+					   sizeof *args);
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < t->ncmds; i++) {
+		char *cmd = vl_strdup(t->cmds[i]);
+		rc = io_command(r, it, t, cmd, cur, &args[i]);
+		free(cmd);
+	}
+	for (size_t i = 0; i < t->ncmds; i++)
+		free_tool_args(&args[i]);
+	free(args);
+	return rc;
+}
+
 /* qemu-io and qemu-nbd: one image, readonly under -r/-s, else written. */
 static int read_single_image_tool(const char *tool,
 				  const struct tool_option *opts, int argc,
@@ -639,10 +757,54 @@ static int read_single_image_tool(const char *tool,
 		     ? tool_read_image(r, &it, &t, t.pos[0], t.format)
 		     : tool_image(r, &it, t.pos[0], t.image_opts, t.format,
 				  VL_EXCLUSIVE, true);
+	if (!rc && !t.no_image && t.ncmds) {
+		struct qemu_kvlist kv = {0};
+		struct io_image cur = {
+			.name = t.npos && !t.image_opts ? t.pos[0] : NULL,
+			.opts = &kv, .format = t.format,
+			.force_share = t.force_share,
+		};
+		if (t.npos && t.image_opts)
+			rc = qemu_opts_parse(t.pos[0], NULL, &kv, r->e);
+		if (!rc)
+			rc = io_commands(r, &it, &t, &cur);
+		qemu_kvlist_free(&kv);
+	}
 	free_tool_args(&t);
 	return rc;
 }
 
+
+static const struct tool_option qsd_opts[] = {
+	LONG("blockdev", 0, true, T_BLOCKDEV), LONG("chardev", 0, true, T_NONE),
+	LONG("daemonize", 0, false, T_NONE), LONG("export", 0, true, T_NONE),
+	LONG("help", 'h', false, T_NO_IMAGE), LONG("monitor", 0, true, T_NONE),
+	LONG("nbd-server", 0, true, T_NONE), LONG("object", 0, true, T_NONE),
+	LONG("pidfile", 0, true, T_NONE), LONG("trace", 'T', true, T_NONE),
+	LONG("version", 'V', false, T_NO_IMAGE), END,
+};
+
+/* qemu-storage-daemon: its --blockdev nodes, as -blockdev's (the exports
+ * serve nodes it opened already). */
+int qemu_read_qsd(int argc, char *const argv[], struct reader *r)
+{
+	struct tool_args t = {0};
+	struct item it = { .opt = "qemu-storage-daemon" };
+	int next, rc;
+
+	rc = read_tool_options(it.opt, qsd_opts, argc, argv, false, &t, &next,
+			       r->e);
+	if (!rc && t.npos)
+		rc = vl_fail(r->e, EX_USAGE, "qemu-storage-daemon: unexpected "
+			     "argument \"%s\"", t.pos[0]);
+	for (size_t i = 0; !rc && !t.no_image && i < t.nblockdevs; i++)
+		rc = qemu_read_item(r, ITEM_BLOCKDEV, "--blockdev",
+				    t.blockdevs[i]);
+	if (!rc && !t.no_image)
+		rc = graph_resolve(r);
+	free_tool_args(&t);
+	return rc;
+}
 
 int qemu_read_io(int argc, char *const argv[], struct reader *r)
 {
