@@ -9,7 +9,9 @@
  *                                   ",", "=" included)
  *   value   = { char | ",," }      (",," is a literal comma)
  *
- * A key given twice takes its last value, but "id" its first. */
+ * A key given twice takes its last value, but "id" and "readonly" their
+ * first (-drive renames the last "readonly" to "read-only" and then reads
+ * the first). */
 #include "config.h"
 #include "qemu/opts.h"
 #include "util/util.h"
@@ -68,8 +70,9 @@ int qemu_opts_parse(const char *s, const char *implied_key,
 			free(val);
 			return vl_fail(e, EX_USAGE, "empty key");
 		}
-		if (!strcmp(key, "id") && qemu_kv_find(out, key)) {
-			free(key);	/* QEMU takes the first id */
+		if ((!strcmp(key, "id") || !strcmp(key, "readonly")) &&
+		    qemu_kv_find(out, key)) {
+			free(key);	/* QEMU takes the first */
 			free(val);
 		} else {
 			qemu_kv_replace(out, key, val);

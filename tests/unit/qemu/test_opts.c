@@ -46,6 +46,10 @@ static void test_drive_syntax(void)
 	expect("excl:/cwd/a", Q, "-snapshot", "-drive", "file=a,nosnapshot");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,snapshot=false,snapshot=on");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,snapshot=y");
+	/* -drive renames the last readonly and reads the first */
+	expect("excl:/cwd/a", Q, "-drive", "file=a,readonly=no,readonly=on");
+	expect("ro:/cwd/a", Q, "-drive", "file=a,readonly=on,readonly=no");
+	expect("ro:/cwd/a", Q, "-drive", "file=a,read-only=off,read-only=on");
 	expect("error 64: -drive \"=a\": empty key", Q, "-drive", "=a");
 }
 
