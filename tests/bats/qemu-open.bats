@@ -37,7 +37,10 @@ has() {
 	has exclusive top.qcow2
 	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,snapshot=false,snapshot=on
 	has readonly top.qcow2
-	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,readonly=on,readonly=off
+	# but readonly takes its first value: -drive renames the last one
+	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,readonly=off,readonly=on
+	has exclusive top.qcow2
+	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,read-only=on,read-only=off
 	has exclusive top.qcow2
 }
 
