@@ -1,5 +1,5 @@
-/* src/qemu/tools.c: qemu-img, qemu-io and qemu-nbd command lines: their
- * options, and what each command opens and writes. */
+/* src/qemu/img.c (and tools.c, the options): qemu-img command lines,
+ * what each command opens and writes. */
 #include "config.h"
 #include "qemu_cmd.h"
 
@@ -86,36 +86,11 @@ static void test_qemu_img(void)
 	free(out);
 }
 
-static void test_qemu_io_nbd(void)
-{
-	expect("excl:/cwd/a", "qemu-io", "-c", "write 0 1M", "a");
-	expect("ro:/cwd/a", "qemu-io", "-r", "-c", "read 0 1M", "a");
-	expect("ro:/cwd/a", "qemu-io", "--read-only", "-f", "raw", "a");
-	expect("ro:/cwd/a", "qemu-io", "-s", "a");
-	expect(" | not locked: a (force-share)", "qemu-io", "-rU", "a");
-	expect("error 64: qemu-io: expected 1 file name", "qemu-io", "a", "b");
-	expect("excl:/cwd/a", "qemu-nbd", "--fork", "-k", "/s", "-f",
-	       "qcow2", "a");
-	expect("ro:/cwd/a", "qemu-nbd", "-r", "-p", "10809", "-b", "::",
-	       "-x", "e", "-t", "a");
-	expect("ro:/cwd/a", "qemu-nbd", "--snapshot", "-c", "/dev/nbd0", "a");
-	expect("ro:/cwd/a", "qemu-nbd", "-l", "snap", "a");
-	expect("", "qemu-nbd", "-d", "/dev/nbd0");
-	expect("", "qemu-nbd", "-L", "-k", "/s");
-	expect("excl:/cwd/a", "qemu-nbd", "--image-opts",
-	       "driver=file,filename=a");
-	expect("error 64: qemu-nbd: option \"--port\" needs a value",
-	       "qemu-nbd", "a", "--port");
-	expect("error 64: qemu-nbd: option \"--fork=1\" takes no value",
-	       "qemu-nbd", "--fork=1", "a");
-}
-
 int main(void)
 {
 	if (qemu_cmd_setup())
 		return 99;
 	test_qemu_img();
-	test_qemu_io_nbd();
 	qemu_cmd_cleanup();
 	return done_testing();
 }
