@@ -43,7 +43,7 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "lock", 'l', POPT_ARG_STRING, &arg, OPT_LOCK,
 		  "lock PATH in MODE (exclusive, shared, readonly; default "
 		  "exclusive); repeatable", "PATH[:MODE]" },
-		{ "lease", 0, POPT_ARG_STRING, &arg, OPT_LEASE,
+		{ "lease", 'L', POPT_ARG_STRING, &arg, OPT_LEASE,
 		  "lock the named resource NAME (a lease file in the "
 		  "lockspace); repeatable", "NAME[:MODE]" },
 		{ "no-vm-lease", 0, POPT_ARG_NONE, &o->no_vm_lease, 0,
@@ -51,7 +51,7 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "wait", 'w', POPT_ARG_STRING, &arg, OPT_WAIT,
 		  "wait up to SECONDS for busy resources (0: fail at once, "
 		  "the default; -1: forever)", "SECONDS" },
-		{ "dry-run", 'n', POPT_ARG_NONE, &o->dry_run, 0,
+		{ "dry-run", 'N', POPT_ARG_NONE, &o->dry_run, 0,
 		  "print the resources and modes, lock nothing, run nothing",
 		  NULL },
 		{ "no-backing", 0, POPT_ARG_NONE, &o->no_backing, 0,
@@ -62,9 +62,9 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "qemu", 0, POPT_ARG_NONE, &o->force_qemu, 0,
 		  "read the command as a QEMU command line whatever its name",
 		  NULL },
-		{ "user", 'u', POPT_ARG_STRING, &o->user, 0,
+		{ "user", 'U', POPT_ARG_STRING, &o->user, 0,
 		  "as root: after locking, run the command as USER", "USER" },
-		{ "group", 'g', POPT_ARG_STRING, &o->group, 0,
+		{ "group", 'G', POPT_ARG_STRING, &o->group, 0,
 		  "as root: after locking, run the command in GROUP (default: "
 		  "USER's)", "GROUP" },
 		{ "clear-groups", 0, POPT_ARG_NONE, &o->no_groups, 0,
@@ -79,10 +79,10 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "quiet", 'q', POPT_ARG_NONE, NULL, OPT_QUIET,
 		  "print errors only", NULL },
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock run", argc, argv, table,
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table,
 					 POPT_CONTEXT_POSIXMEHARDER);
 	int rc = 0, opt;
 
@@ -119,8 +119,7 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		arg = NULL;
 	}
 	if (!rc && opt < -1)
-		rc = vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			     poptStrerror(opt));
+		rc = vl_bad_option(ctx, opt, e);
 	const char **rest = poptGetArgs(ctx);
 	if (!rc && (!rest || !rest[0]))
 		rc = vl_fail(e, EX_USAGE, "no command given: vmlock run "

@@ -5,6 +5,7 @@
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "util/escape.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -99,11 +100,12 @@ static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 		}
 	char *who = h.n ? holders_text(&h) : vl_strdup("a holder that has gone");
 	char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
-	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s",
-		real ? real : vl_resource_label(r),
+	char *shown = vl_escape(real ? real : vl_resource_label(r), "");
+	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s", shown,
 		waited ? " (--wait ran out)" : "", vl_mode_name(r->mode),
 		vl_mode_name(held), who);
 	free(who);
+	free(shown);
 	free(real);
 	vl_holders_free(&h);
 	return EX_TEMPFAIL;
