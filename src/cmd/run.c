@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { OPT_LOCK = 1, OPT_LEASE, OPT_WAIT, OPT_QUIET, OPT_VERBOSE,
@@ -242,16 +243,22 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 
 	if (!rc)
 		rc = make_room_for_fds(o->plan.n, e);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!rc)
 		rc = drv->acquire(&o->plan, &ao, e);
 	if (rc) {
 		free(path);
 		return rc;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (size_t i = 0; i < o->plan.n; i++)
 		if (o->plan.v[i].fd >= 0 || !o->plan.v[i].optional)
 			vl_debug("locked %s %s", vl_mode_name(o->plan.v[i].mode),
 				 vl_resource_label(&o->plan.v[i]));
+	vl_debug("%zu resource(s) locked in %.3f s", o->plan.n,
+		 (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = vl_identity_assume(&id, e);
 	if (!rc)
 		rc = drv->prepare_exec(&o->plan, e);

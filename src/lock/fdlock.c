@@ -111,6 +111,23 @@ static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 	return EX_TEMPFAIL;
 }
 
+/* --wait: says once what it waits for, and who holds it. */
+static void say_waiting(const struct vl_resource *r, const struct lp_conflict *c,
+			const struct vl_deadline *d, bool *said)
+{
+	struct vl_error why;
+
+	if (*said)
+		return;
+	*said = true;
+	busy(r, c, false, &why);
+	if (d->forever)
+		vl_note("%s; waiting for it, with no time limit", why.msg);
+	else
+		vl_note("%s; waiting for it, up to %.1f s", why.msg,
+			vl_deadline_left(d));
+}
+
 static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
 {
 	if (err == ENOLCK || err == EOPNOTSUPP || err == EINVAL)
@@ -167,7 +184,7 @@ static int reopen_stale(struct vl_reslist *l, const struct fdlock_ops *ops,
 static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		    const struct fdlock_ops *ops, struct vl_error *e)
 {
-	bool patient = !vl_deadline_passed(&o->deadline);
+	bool patient = !vl_deadline_passed(&o->deadline), said = false;
 
 	for (;;) {
 		size_t i;
@@ -188,6 +205,8 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		unlock_all(l);
 		if (rc != EAGAIN)
 			return lock_error(r, rc, e);
+		if (patient)
+			say_waiting(r, &c, &o->deadline, &said);
 		/* an incoming target polls: an offer may appear any time */
 		rc = o->incoming && r->mode == VL_EXCLUSIVE
 			? lp_pause(&o->deadline)
