@@ -29,7 +29,8 @@ exported() {
 
 install_headers() {
 	ROOT=$BATS_TEST_TMPDIR/root
-	make -s -C "$VMLOCK_BUILDDIR" install-vmlockincludeHEADERS install-pkgconfigDATA \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$VMLOCK_BUILDDIR" \
+		install-vmlockincludeHEADERS install-pkgconfigDATA \
 		DESTDIR="$ROOT" >/dev/null || fail "make install of the headers and vmlock.pc failed"
 	INCLUDE=$(dirname "$(dirname "$(find "$ROOT" -name driver.h -path '*/vmlock/*')")")
 	[[ -f $INCLUDE/vmlock/driver.h ]] || fail "no vmlock/driver.h installed under $ROOT"

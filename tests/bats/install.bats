@@ -11,14 +11,20 @@ setup() {
 	[[ -n ${VMLOCK_BUILDDIR-} ]] || skip "VMLOCK_BUILDDIR not set (make check sets it)"
 }
 
+# mk ARGS...: make in the build directory, quiet, whatever make runs the
+# suite (dh_auto_test's make passes flags down).
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$VMLOCK_BUILDDIR" "$@"
+}
+
 # make_var NAME: a variable of the build's Makefile, as make expands it.
 make_var() {
-	make -s -C "$VMLOCK_BUILDDIR" --no-print-directory -f Makefile -f - print <<<"print: ; @echo \$($1)"
+	mk -f Makefile -f - print <<<"print: ; @echo \$($1)"
 }
 
 @test "make install: binary, modules without .la, man pages, headers, vmlock.pc, completion, tmpfiles" {
 	root=$BATS_TEST_TMPDIR/root
-	run -0 make -s -C "$VMLOCK_BUILDDIR" install DESTDIR="$root"
+	run -0 mk install DESTDIR="$root"
 	prefix=$(make_var prefix)
 	driverdir=$(make_var driverdir)
 	[[ -x $root$prefix/bin/vmlock ]] || fail "no $prefix/bin/vmlock"
@@ -37,7 +43,7 @@ make_var() {
 	# and says where the installed vmlock looks for modules
 	run -0 "$root$prefix/bin/vmlock" --version
 	assert_line --index 3 --partial "module directory: $driverdir "
-	run -0 make -s -C "$VMLOCK_BUILDDIR" uninstall DESTDIR="$root"
+	run -0 mk uninstall DESTDIR="$root"
 	run find "$root" -type f
 	assert_output ""
 }
@@ -86,7 +92,7 @@ make_var() {
 	version=$(make_var PACKAGE_VERSION)
 	mkdir "$build"
 	# the release tarball's files, and debian/
-	run -0 make -s -C "$VMLOCK_BUILDDIR" distdir distdir="$build/vmlock-$version"
+	run -0 mk distdir distdir="$build/vmlock-$version"
 	cp -r "$TESTS_SRCDIR/../debian" "$build/vmlock-$version/"
 	run -0 dpkg-parsechangelog -l "$build/vmlock-$version/debian/changelog" -S Version
 	assert_output "$version"
