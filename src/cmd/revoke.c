@@ -7,27 +7,26 @@
 #include <errno.h>
 #include <popt.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+/* A signal by number, or by any name kill(1) knows (sigabbrev_np), with
+ * or without SIG, in either case; -1 when none. */
 static int signal_number(const char *name)
 {
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "TERM", SIGTERM }, { "KILL", SIGKILL }, { "INT", SIGINT },
-		{ "HUP", SIGHUP }, { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
-		{ "USR2", SIGUSR2 },
-	};
 	char *end;
 	long n = strtol(name, &end, 10);
 
-	if (!*end && n > 0 && n < NSIG)
-		return (int)n;
-	if (!strncmp(name, "SIG", 3))
+	if (*name && !*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (!strncasecmp(name, "SIG", 3))
 		name += 3;
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		if (!strcmp(name, sigs[i].name))
-			return sigs[i].sig;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigabbrev_np(sig) && !strcasecmp(name, sigabbrev_np(sig)))
+			return sig;
 	return -1;
 }
 
@@ -69,6 +68,14 @@ static int signal_holders(const struct vl_found *f, int sig)
 			vl_warn("%s: may not signal pid %ld: %s", f->path,
 				h->pid, strerror(errno));
 			rc = EX_NOPERM;
+		} else {
+			const char *abbrev = sigabbrev_np(sig);
+			char *who = vl_holder_describe(h), num[16];
+			snprintf(num, sizeof num, "%d", sig);
+			vl_note("%s: sent %s%s to %s", f->path,
+				abbrev ? "SIG" : "signal ", abbrev ? abbrev : num,
+				who);
+			free(who);
 		}
 	}
 	return rc;
@@ -128,10 +135,10 @@ int cmd_revoke(int argc, const char **argv)
 		  "seconds to wait before SIGKILL (default 10)", "SECONDS" },
 		VL_LEASE_OPTION,
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock revoke", argc, argv, table, 0);
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
 	const struct vl_driver *drv = NULL;
 	struct vl_reslist l = {0};
 	struct vl_found_list f = {0};
@@ -140,7 +147,7 @@ int cmd_revoke(int argc, const char **argv)
 	int sig, rc;
 
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] PATH...");
-	rc = vl_read_resources(ctx, &l, "no PATH given (or --lease)");
+	rc = vl_read_resources(ctx, &l, "no PATH given (or --lease)", &e);
 	sig = signame ? signal_number(signame) : SIGTERM;
 	if (!rc && sig < 0)
 		rc = vl_fail(&e, EX_USAGE, "--signal \"%s\": unknown signal",

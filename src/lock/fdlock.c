@@ -5,6 +5,7 @@
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "util/escape.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -99,14 +100,32 @@ static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 		}
 	char *who = h.n ? holders_text(&h) : vl_strdup("a holder that has gone");
 	char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
-	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s",
-		real ? real : vl_resource_label(r),
+	char *shown = vl_escape(real ? real : vl_resource_label(r), "");
+	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s", shown,
 		waited ? " (--wait ran out)" : "", vl_mode_name(r->mode),
 		vl_mode_name(held), who);
 	free(who);
+	free(shown);
 	free(real);
 	vl_holders_free(&h);
 	return EX_TEMPFAIL;
+}
+
+/* --wait: says once what it waits for, and who holds it. */
+static void say_waiting(const struct vl_resource *r, const struct lp_conflict *c,
+			const struct vl_deadline *d, bool *said)
+{
+	struct vl_error why;
+
+	if (*said)
+		return;
+	*said = true;
+	busy(r, c, false, &why);
+	if (d->forever)
+		vl_note("%s; waiting for it, with no time limit", why.msg);
+	else
+		vl_note("%s; waiting for it, up to %.1f s", why.msg,
+			vl_deadline_left(d));
 }
 
 static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
@@ -165,7 +184,7 @@ static int reopen_stale(struct vl_reslist *l, const struct fdlock_ops *ops,
 static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		    const struct fdlock_ops *ops, struct vl_error *e)
 {
-	bool patient = !vl_deadline_passed(&o->deadline);
+	bool patient = !vl_deadline_passed(&o->deadline), said = false;
 
 	for (;;) {
 		size_t i;
@@ -186,6 +205,8 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		unlock_all(l);
 		if (rc != EAGAIN)
 			return lock_error(r, rc, e);
+		if (patient)
+			say_waiting(r, &c, &o->deadline, &said);
 		/* an incoming target polls: an offer may appear any time */
 		rc = o->incoming && r->mode == VL_EXCLUSIVE
 			? lp_pause(&o->deadline)

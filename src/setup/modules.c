@@ -9,6 +9,22 @@
 #include <string.h>
 #include <unistd.h>
 
+const char *vl_module_dir(void)
+{
+	return PKGLIBDIR "/drivers";
+}
+
+const char *const *vl_builtin_driver_names(void)
+{
+	static const char *names[8];
+	size_t n = 0;
+
+	for (; vl_builtin_drivers[n] && n + 1 < 8; n++)
+		names[n] = vl_builtin_drivers[n]->name;
+	names[n] = NULL;
+	return names;
+}
+
 static const struct vl_driver *load_module(const char *name, bool *found,
 					   struct vl_error *e)
 {
