@@ -291,10 +291,9 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
 				      .incoming = o->incoming };
 	char *path = NULL;
+	struct timespec t0, t1;
 	int rc = resolve_command(o->command[0], &path, e);
 
-	if (!rc)
-	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!rc)
 		rc = acquire_stable(o, drv, &ao, e);
