@@ -6,6 +6,7 @@
 #include "util/util.h"
 #include "api/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct vl_setup vl_setup = { .conf = { .backing = -1 } };
@@ -78,8 +79,34 @@ int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
 	return rc;
 }
 
+static void help(poptContext ctx, enum poptCallbackReason reason,
+		 const struct poptOption *opt, const char *arg,
+		 const void *data)
+{
+	(void)reason, (void)arg, (void)data;
+	if (opt->shortName == 'h')
+		poptPrintHelp(ctx, stdout, 0);
+	else
+		poptPrintUsage(ctx, stdout, 0);
+	exit(0);
+}
+
+const struct poptOption vl_help_options[] = {
+	{ NULL, 0, POPT_ARG_CALLBACK, (void *)help, 0, NULL, NULL },
+	{ "help", 'h', POPT_ARG_NONE, NULL, 0, "show this help", NULL },
+	{ "usage", 0, POPT_ARG_NONE, NULL, 0, "show a short usage", NULL },
+	POPT_TABLEEND
+};
+
+int vl_bad_option(poptContext ctx, int rc, struct vl_error *e)
+{
+	return vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
+		       poptStrerror(rc));
+}
+
 /* PATH arguments and --lease NAME options, in order. */
-int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what)
+int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what,
+		      struct vl_error *e)
 {
 	int opt;
 	char *arg;
@@ -89,15 +116,11 @@ int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what)
 			vl_reslist_add(l, VL_LEASE, arg, VL_EXCLUSIVE, 0);
 			free(arg);
 		}
-	if (opt < -1) {
-		vl_warn("%s: %s", poptBadOption(ctx, 0), poptStrerror(opt));
-		return EX_USAGE;
-	}
+	if (opt < -1)
+		return vl_bad_option(ctx, opt, e);
 	for (const char *p; (p = poptGetArg(ctx));)
 		vl_reslist_add(l, VL_FILE, p, VL_EXCLUSIVE, 0);
-	if (what && !l->n) {
-		vl_warn("%s", what);
-		return EX_USAGE;
-	}
+	if (what && !l->n)
+		return vl_fail(e, EX_USAGE, "%s", what);
 	return 0;
 }

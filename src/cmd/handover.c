@@ -72,7 +72,7 @@ int cmd_handover(int argc, const char **argv)
 		{ "pid", 'p', POPT_ARG_STRING, &pid_arg, 0,
 		  "the source QEMU process (with --adopt: the target's)",
 		  "PID" },
-		{ "adopt", 'a', POPT_ARG_STRING, &adopt_arg, 0,
+		{ "adopt", 'A', POPT_ARG_STRING, &adopt_arg, 0,
 		  "target side (sanlock): acquire for PID the leases of the "
 		  "STATE that handover printed on the source (a file, or - "
 		  "for stdin)", "STATE" },
@@ -84,10 +84,10 @@ int cmd_handover(int argc, const char **argv)
 		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
 		  "print errors only", NULL },
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock handover", argc, argv, table, 0);
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
 	const struct vl_driver *drv;
 	struct vl_error e = {0};
 	double timeout = 60;
@@ -95,13 +95,13 @@ int cmd_handover(int argc, const char **argv)
 	long pid = 0;
 	int opt, rc = 0;
 
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] --pid PID");
 	while ((opt = poptGetNextOpt(ctx)) > 0)
 		;
 	if (pid_arg)
 		pid = strtol(pid_arg, &end, 10);
 	if (opt < -1)
-		rc = vl_fail(&e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			     poptStrerror(opt));
+		rc = vl_bad_option(ctx, opt, &e);
 	else if (!pid_arg || *end || pid <= 0 || poptPeekArg(ctx))
 		rc = vl_fail(&e, EX_USAGE, "usage: vmlock handover --pid PID "
 			     "[--timeout SECONDS] | --adopt STATE --pid PID");

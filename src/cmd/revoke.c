@@ -11,26 +11,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+/* A signal by number, or by any name kill(1) knows (sigabbrev_np), with
+ * or without SIG, in either case; -1 when none. */
 static int signal_number(const char *name)
 {
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "TERM", SIGTERM }, { "KILL", SIGKILL }, { "INT", SIGINT },
-		{ "HUP", SIGHUP }, { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
-		{ "USR2", SIGUSR2 },
-	};
 	char *end;
 	long n = strtol(name, &end, 10);
 
-	if (!*end && n > 0 && n < NSIG)
-		return (int)n;
-	if (!strncmp(name, "SIG", 3))
+	if (*name && !*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (!strncasecmp(name, "SIG", 3))
 		name += 3;
-	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
-		if (!strcmp(name, sigs[i].name))
-			return sigs[i].sig;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigabbrev_np(sig) && !strcasecmp(name, sigabbrev_np(sig)))
+			return sig;
 	return -1;
 }
 
@@ -65,7 +63,8 @@ static int check_signallable(const struct vl_found *f, size_t n)
 struct target {
 	long pid;
 	int pidfd;		/* -1 once it has exited */
-	char *who;		/* "PATH: pid N (COMMAND)", as it held */
+	const char *path;	/* the first resource it held */
+	char *who;		/* "pid N (COMMAND)", as it held */
 };
 
 struct targets {
@@ -106,16 +105,6 @@ static bool all_free(const struct vl_driver *drv, const struct vl_reslist *l,
 	return free_now;
 }
 
-static char *describe_target(const struct vl_found *f,
-			     const struct vl_holder *h)
-{
-	char *who = vl_holder_describe(h);
-	char *text = vl_asprintf("%s: %s", f->path, who);
-
-	free(who);
-	return text;
-}
-
 /* The local holders of f, each pinned by a pidfd, then checked to hold
  * still: a pid that left before its pidfd was open may be another
  * process by now. */
@@ -135,7 +124,8 @@ static int pin_targets(const struct vl_driver *drv, const struct vl_reslist *l,
 			}
 			if (pidfd >= 0)
 				*VL_PUSH(t->v, t->n, t->cap) = (struct target){
-					h->pid, pidfd, describe_target(&f[i], h) };
+					h->pid, pidfd, f[i].path,
+					vl_holder_describe(h) };
 		}
 	all_free(drv, l, f, n);
 	for (size_t i = 0; i < t->n; i++)
@@ -168,10 +158,11 @@ static int send_all(struct targets *t, int sig, const char *why)
 			continue;
 		int err = vl_pidfd_signal(g->pidfd, sig);
 		if (!err)
-			vl_note("%s: %s sent%s", g->who, sig_name(sig), why);
+			vl_note("%s: sent %s to %s%s", g->path, sig_name(sig),
+				g->who, why);
 		else if (err != ESRCH) {
-			vl_warn("%s: may not send %s: %s", g->who,
-				sig_name(sig), strerror(err));
+			vl_warn("%s: may not send %s to %s: %s", g->path,
+				sig_name(sig), g->who, strerror(err));
 			rc = EX_NOPERM;
 		}
 	}
@@ -268,10 +259,10 @@ int cmd_revoke(int argc, const char **argv)
 		  "seconds to wait before SIGKILL (default 10)", "SECONDS" },
 		VL_LEASE_OPTION,
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock revoke", argc, argv, table, 0);
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
 	const struct vl_driver *drv = NULL;
 	struct vl_reslist l = {0};
 	struct vl_found_list f = {0};
@@ -280,7 +271,7 @@ int cmd_revoke(int argc, const char **argv)
 	int sig, rc;
 
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] PATH...");
-	rc = vl_read_resources(ctx, &l, "no PATH given (or --lease)");
+	rc = vl_read_resources(ctx, &l, "no PATH given (or --lease)", &e);
 	sig = signame ? signal_number(signame) : SIGTERM;
 	if (!rc && sig < 0)
 		rc = vl_fail(&e, EX_USAGE, "--signal \"%s\": unknown signal",

@@ -5,6 +5,7 @@
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "util/escape.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -100,11 +101,12 @@ static int busy(const struct vl_resource *r, int fd, const struct stat *st,
 		}
 	char *who = h.n ? holders_text(&h) : vl_strdup("a holder that has gone");
 	char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
-	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s",
-		real ? real : vl_resource_label(r),
+	char *shown = vl_escape(real ? real : vl_resource_label(r), "");
+	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s", shown,
 		waited ? " (--wait ran out)" : "", vl_mode_name(r->mode),
 		vl_mode_name(held), who);
 	free(who);
+	free(shown);
 	free(real);
 	vl_holders_free(&h);
 	return EX_TEMPFAIL;
@@ -119,6 +121,16 @@ static int busy_on_own(const struct vl_resource *r, const struct lp_conflict *c,
 		return vl_fail(e, EX_OSERR, "%s: %s", vl_resource_label(r),
 			       strerror(errno));
 	return busy(r, r->fd, &st, c, waited, e);
+}
+
+/* --wait: says what it waits for, and who holds it (why). */
+static void say_waiting(const struct vl_error *why, const struct vl_deadline *d)
+{
+	if (d->forever)
+		vl_note("%s; waiting for it, with no time limit", why->msg);
+	else
+		vl_note("%s; waiting for it, up to %.1f s", why->msg,
+			vl_deadline_left(d));
 }
 
 static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
@@ -211,19 +223,24 @@ static int check_all(struct vl_reslist *l, const struct fdlock_ops *ops,
 }
 
 /* A rival's lock stands in the way: poll, as nothing of ours can wait in
- * the kernel on another's file; at the deadline, busy. */
+ * the kernel on another's file (saying so once); at the deadline, busy. */
 static int wait_rival(struct rival *rv, const struct vl_deadline *d,
-		      bool patient, struct vl_error *e)
+		      bool patient, bool *said, struct vl_error *e)
 {
 	struct lp_conflict c = { VL_EXCLUSIVE, VL_ROLE_HOLDER, LP_EXCLUSIVE,
 				 F_WRLCK };
-	int rc = lp_pause(d);
+	struct vl_error why;
 
-	if (rc == ETIMEDOUT) {
-		if (rv->fd >= 0)
-			lp_test(rv->fd, rv->r->mode, &c);
-		rc = busy(rv->r, rv->fd, &rv->st, &c, patient, e);
+	if (rv->fd >= 0)
+		lp_test(rv->fd, rv->r->mode, &c);
+	if (patient && !*said) {
+		busy(rv->r, rv->fd, &rv->st, &c, false, &why);
+		say_waiting(&why, d);
+		*said = true;
 	}
+	int rc = lp_pause(d);
+	if (rc == ETIMEDOUT)
+		rc = busy(rv->r, rv->fd, &rv->st, &c, patient, e);
 	if (rv->fd >= 0)
 		close(rv->fd);
 	return rc;
@@ -234,7 +251,7 @@ static int wait_rival(struct rival *rv, const struct vl_deadline *d,
 static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		    const struct fdlock_ops *ops, struct vl_error *e)
 {
-	bool patient = !vl_deadline_passed(&o->deadline);
+	bool patient = !vl_deadline_passed(&o->deadline), said = false;
 
 	for (;;) {
 		size_t i;
@@ -250,7 +267,8 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 			rc = check_all(l, ops, &stale, &rv, e);
 			if (!rc && rv.r) {
 				unlock_all(l);
-				rc = wait_rival(&rv, &o->deadline, patient, e);
+				rc = wait_rival(&rv, &o->deadline, patient, &said,
+						e);
 			} else if (!rc && !stale) {
 				return accept_slots(l, e);
 			}
@@ -262,6 +280,12 @@ static int lock_all(struct vl_reslist *l, const struct vl_acquire_opts *o,
 		unlock_all(l);
 		if (rc != EAGAIN)
 			return lock_error(r, rc, e);
+		if (patient && !said) {
+			struct vl_error why;
+			busy_on_own(r, &c, false, &why);
+			say_waiting(&why, &o->deadline);
+			said = true;
+		}
 		/* an incoming target polls: an offer may appear any time */
 		rc = o->incoming && r->mode == VL_EXCLUSIVE
 			? lp_pause(&o->deadline)

@@ -130,6 +130,24 @@ static size_t count_accepted(const struct offer *o, size_t n)
 	return accepted;
 }
 
+/* -v: how far the target has come and the seconds left, at the start
+ * and every 5 s after. */
+static void say_left(const struct vl_deadline *d, double *next, size_t taken,
+		     size_t count)
+{
+	double left = vl_deadline_left(d);
+
+	if (left > *next)
+		return;
+	*next = d->forever ? -1 : left - 5;
+	if (d->forever)
+		vl_debug("waiting for the target: %zu of %zu taken, no time "
+			 "limit", taken, count);
+	else
+		vl_debug("waiting for the target: %zu of %zu taken, %.0f s left",
+			 taken, count, left);
+}
+
 /* Waits until a target has accepted every slot (it does so once all its
  * locks are held), the source exits or time is up; withdraws, and judges
  * by the acceptances, which a target never takes back. */
@@ -138,10 +156,12 @@ static int wait_for_target(const struct source *src, struct offer *o,
 			   void (*done)(const char *path), struct vl_error *e)
 {
 	bool alive = true;
+	double next = 1e18;
+	size_t taken;
 
-	while (count_accepted(o, count) < count && !vl_deadline_passed(d) &&
-	       (alive = source_alive(src, 5)))
-		;
+	while ((taken = count_accepted(o, count)) < count &&
+	       !vl_deadline_passed(d) && (alive = source_alive(src, 5)))
+		say_left(d, &next, taken, count);
 	for (size_t i = 0; i < count; i++)
 		lp_unlock(o[i].fd);
 	size_t missing = 0;
@@ -183,6 +203,9 @@ int fdlock_handover(long pid, const struct vl_deadline *d,
 		if ((rc = lp_offer(o[i].fd, o[i].slot)))
 			rc = vl_fail(e, EX_OSERR, "%s: cannot offer: %s",
 				     o[i].path, strerror(rc));
+		else
+			vl_debug("%s: offered to an incoming target (slot %d)",
+				 o[i].path, o[i].slot);
 	if (!rc && count == 0)
 		vl_note("pid %ld holds nothing exclusive through vmlock: "
 			"nothing to hand over", pid);

@@ -92,18 +92,36 @@ struct proc {
 	bool looked_up;
 };
 
+/* The program's whole name: the kernel cuts comm to 15 characters, so
+ * argv[0]'s base name when comm begins it (a process may rewrite its
+ * argv[0]; then comm). Takes comm over. */
+static char *program_name(char *comm, const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	base = base ? base + 1 : argv0;
+	if (!comm || !base || strlen(base) <= strlen(comm) ||
+	    !vl_starts_with(base, comm))
+		return comm;
+	free(comm);
+	return vl_strdup(base);
+}
+
 static void look_up_process(struct proc *p)
 {
-	size_t len;
+	size_t len = 0;
 	char *cmdline;
 
 	if (p->looked_up)
 		return;
 	p->looked_up = true;
-	p->command = vl_read_line(p->dirfd, "comm");
-	cmdline = vm_name ? vl_read_small(p->dirfd, "cmdline", &len) : NULL;
-	if (!cmdline)
+	cmdline = vl_read_small(p->dirfd, "cmdline", &len);
+	p->command = program_name(vl_read_line(p->dirfd, "comm"),
+				  cmdline && len ? cmdline : NULL);
+	if (!cmdline || !vm_name) {
+		free(cmdline);
 		return;
+	}
 	char *argv[256];
 	int argc = 0;
 	for (size_t i = 0; i < len && argc < 255; i += strlen(cmdline + i) + 1)

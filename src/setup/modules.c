@@ -10,7 +10,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_DIR PKGLIBDIR "/drivers"
+const char *vl_module_dir(void)
+{
+	return PKGLIBDIR "/drivers";
+}
+
+const char *const *vl_builtin_driver_names(void)
+{
+	static const char *names[8];
+	size_t n = 0;
+
+	for (; vl_builtin_drivers[n] && n + 1 < 8; n++)
+		names[n] = vl_builtin_drivers[n]->name;
+	names[n] = NULL;
+	return names;
+}
 
 /* One file or directory a module of root's comes through: root's, and
  * writable by no one but root, or a sticky directory (where only root
@@ -86,7 +100,7 @@ static const struct vl_driver *load_module(const char *name, bool *found,
 					   struct vl_error *e)
 {
 	const char *env = getenv("VMLOCK_DRIVER_DIR");
-	const char *dirs[] = { env && *env ? env : NULL, DEFAULT_DIR };
+	const char *dirs[] = { env && *env ? env : NULL, vl_module_dir() };
 	const struct vl_driver *drv = NULL;
 
 	*found = false;
@@ -124,8 +138,9 @@ const struct vl_driver *vl_driver_load(const char *name,
 		}
 	if (!found)
 		vl_fail(e, EX_CONFIG, "driver \"%s\": no such driver (no "
-			"module in %s%s" DEFAULT_DIR ", none built in)", name,
-			env && *env ? env : "", env && *env ? " or " : "");
+			"module in %s%s%s, none built in)", name,
+			env && *env ? env : "", env && *env ? " or " : "",
+			vl_module_dir());
 	if (drv && drv->init && drv->init(c, e))
 		drv = NULL;
 	return drv;

@@ -12,4 +12,9 @@ const struct vl_driver *vl_driver_load(const char *name,
 				       const struct vl_driver_config *c,
 				       struct vl_error *e);
 
+/* Where modules are installed (PKGLIBDIR/drivers). */
+const char *vl_module_dir(void);
+/* The names of the drivers built into vmlock, NULL-ended. */
+const char *const *vl_builtin_driver_names(void);
+
 #endif

@@ -225,9 +225,9 @@ has_offer() {
 	waiter=$BG_PID
 	run --separate-stderr timeout 60 "$VMLOCK" revoke --grace 2 "$IMG"
 	[[ $status == 0 || $status == 75 ]] || fail "revoke: $status: $stderr"
-	[[ $stderr == *"pid $victim (sleep): SIGTERM sent"* ]] || fail "$stderr"
+	[[ $stderr == *"sent SIGTERM to pid $victim (sleep)"* ]] || fail "$stderr"
 	[[ $stderr == *"pid $victim: exited"* ]] || fail "$stderr"
-	[[ $stderr != *"pid $waiter (sleep): SIG"* ]] || fail "revoke signalled the waiter: $stderr"
+	[[ $stderr != *"to pid $waiter (sleep)"* ]] || fail "revoke signalled the waiter: $stderr"
 	[[ $status == 0 || $stderr == *"pid $waiter (sleep), which took it after the revoke began: not signalled"* ]] ||
 		fail "$stderr"
 	wait_held "$waiter" "$IMG"
