@@ -21,6 +21,7 @@ enum { OPT_LOCK = 1, OPT_LEASE, OPT_WAIT, OPT_QUIET, OPT_VERBOSE,
        OPT_KEEP_CAP };
 
 struct run_opts {
+	struct vl_reslist specs;	/* --lock and --lease, as given */
 	struct vl_reslist plan;
 	double wait;
 	bool wait_set;
@@ -91,10 +92,10 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 	while (!rc && (opt = poptGetNextOpt(ctx)) > 0) {
 		switch (opt) {
 		case OPT_LOCK:
-			rc = vl_plan_add_spec(&o->plan, VL_FILE, arg, e);
+			rc = vl_plan_add_spec(&o->specs, VL_FILE, arg, e);
 			break;
 		case OPT_LEASE:
-			rc = vl_plan_add_spec(&o->plan, VL_LEASE, arg, e);
+			rc = vl_plan_add_spec(&o->specs, VL_LEASE, arg, e);
 			break;
 		case OPT_WAIT:
 			if (!vl_parse_seconds(arg, &o->wait))
@@ -195,15 +196,66 @@ static int make_room_for_fds(size_t n, struct vl_error *e)
 	return 0;
 }
 
-static int build_plan(struct run_opts *o, struct vl_error *e)
+/* The plan of the run, from the specs and the command line as the files
+ * are now. */
+static int build_plan(struct run_opts *o, struct vl_reslist *plan,
+		      struct vl_error *e)
 {
 	struct vl_plan_opts po = { .qemu = o->force_qemu,
 				   .backing = !o->no_backing,
 				   .vm_lease = !o->no_vm_lease };
-	int rc = vl_plan_add_command(&o->plan, o->argc,
-				     (char *const *)o->command, &po, e);
+	int rc;
 
-	return rc ? rc : vl_plan_finish(&o->plan, e);
+	for (size_t i = 0; i < o->specs.n; i++)
+		vl_reslist_add(plan, o->specs.v[i].kind, o->specs.v[i].path,
+			       o->specs.v[i].mode, 0);
+	rc = vl_plan_add_command(plan, o->argc, (char *const *)o->command,
+				 &po, e);
+	return rc ? rc : vl_plan_finish(plan, e);
+}
+
+static bool reads_images(const struct run_opts *o)
+{
+	return o->force_qemu || vl_plan_is_qemu(o->command[0]);
+}
+
+/* Bounds how often the images may change under a launcher. */
+#define PLAN_ROUNDS 8
+
+/* Locks the plan; then reads the images again, now that nobody else may
+ * change them, and starts over (holding nothing) if they name another
+ * file or mode than those locked, as when the previous holder rebased an
+ * image while this launcher waited. */
+static int acquire_stable(struct run_opts *o, const struct vl_driver *drv,
+			  const struct vl_acquire_opts *ao, struct vl_error *e)
+{
+	for (int round = 0; round < PLAN_ROUNDS; round++) {
+		struct vl_reslist now = {0};
+		bool held = false;
+		int rc = make_room_for_fds(o->plan.n, e);
+
+		if (!rc && !(rc = drv->acquire(&o->plan, ao, e)))
+			held = true;
+		if (!rc && !reads_images(o))
+			return 0;	/* --lock paths only: nothing to read */
+		if (!rc)
+			rc = build_plan(o, &now, e);
+		if (!rc && vl_plan_covers(&o->plan, &now)) {
+			vl_reslist_free(&now);
+			return 0;
+		}
+		if (held)
+			drv->release(&o->plan);
+		if (rc) {
+			vl_reslist_free(&now);
+			return rc;
+		}
+		vl_reslist_free(&o->plan);
+		o->plan = now;
+		vl_debug("the images changed while vmlock locked them; again");
+	}
+	return vl_fail(e, EX_TEMPFAIL, "the images kept changing while vmlock "
+		       "locked them (%d times); nothing started", PLAN_ROUNDS);
 }
 
 static struct vl_identity identity(const struct run_opts *o)
@@ -238,15 +290,13 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 	struct vl_identity id = identity(o);
 	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
 				      .incoming = o->incoming };
+	struct timespec t0, t1;
 	char *path = NULL;
 	int rc = resolve_command(o->command[0], &path, e);
 
-	if (!rc)
-		rc = make_room_for_fds(o->plan.n, e);
-	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!rc)
-		rc = drv->acquire(&o->plan, &ao, e);
+		rc = acquire_stable(o, drv, &ao, e);
 	if (rc) {
 		free(path);
 		return rc;
@@ -284,7 +334,7 @@ int cmd_run(int argc, const char **argv)
 	if (!rc)
 		rc = apply_config(&o, &vl_setup.conf, &e);
 	if (!rc)
-		rc = build_plan(&o, &e);
+		rc = build_plan(&o, &o.plan, &e);
 	if (!rc && o.dry_run && !(rc = vl_plan_canonicalize(&o.plan, &e)))
 		vl_plan_print(&o.plan, stdout);
 	else if (!rc)
@@ -292,6 +342,7 @@ int cmd_run(int argc, const char **argv)
 	if (rc)
 		vl_warn("%s", e.msg);
 	vl_reslist_free(&o.plan);
+	vl_reslist_free(&o.specs);
 	for (int i = 0; i < o.argc; i++)
 		free((char *)o.command[i]);
 	free(o.command);

@@ -45,12 +45,12 @@ int vl_plan_add_spec(struct vl_reslist *l, enum vl_kind kind, const char *spec,
 	return 0;
 }
 
-/* Every disk of a QEMU command line, each followed by its chain. */
+/* Every file a QEMU command line opens, backing chains included. */
 static int add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 		    const struct vl_plan_opts *o, struct vl_error *e)
 {
 	struct qemu_disks disks = {0};
-	int rc = qemu_read_args(argc, argv, NULL, &disks, e);
+	int rc = qemu_read_args(argc, argv, NULL, o->backing, &disks, e);
 
 	for (size_t i = 0; i < disks.nnotes; i++)
 		vl_note("%s", disks.notes[i]);
@@ -59,8 +59,6 @@ static int add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 		if (d->depth && !o->backing)
 			continue;	/* a backing image named on the line */
 		vl_reslist_add(l, VL_FILE, d->path, d->mode, d->depth);
-		if (o->backing && d->chain)
-			rc = qemu_disk_chain(d, l, e);
 	}
 	qemu_disks_free(&disks);
 	char *uuid = !rc && o->vm_lease ? qemu_vm_uuid(argc, argv) : NULL;
@@ -78,9 +76,14 @@ static int add_qemu(struct vl_reslist *l, int argc, char *const argv[],
 int vl_plan_add_command(struct vl_reslist *l, int argc, char *const argv[],
 			const struct vl_plan_opts *o, struct vl_error *e)
 {
-	if (!o->qemu && !qemu_command_is_qemu(argv[0]))
+	if (!o->qemu && !vl_plan_is_qemu(argv[0]))
 		return 0;
 	return add_qemu(l, argc, argv, o, e);
+}
+
+bool vl_plan_is_qemu(const char *argv0)
+{
+	return qemu_command_is_qemu(argv0);
 }
 
 const char *vl_plan_qemu_version(void)
@@ -202,4 +205,21 @@ void vl_plan_print(const struct vl_reslist *l, FILE *out)
 	for (size_t i = 0; i < l->n; i++)
 		fprintf(out, "%s\t%s%s\n", vl_mode_name(l->v[i].mode),
 			l->v[i].kind == VL_LEASE ? "lease:" : "", l->v[i].path);
+}
+
+bool vl_plan_covers(const struct vl_reslist *held,
+		    const struct vl_reslist *want)
+{
+	for (size_t i = 0; i < want->n; i++) {
+		bool covered = false;
+
+		for (size_t j = 0; j < held->n && !covered; j++)
+			covered = !compare_identity(&held->v[j], &want->v[i]) &&
+				  vl_mode_stronger(held->v[j].mode,
+						   want->v[i].mode) ==
+				  held->v[j].mode;
+		if (!covered)
+			return false;
+	}
+	return true;
 }

@@ -21,6 +21,12 @@ int vl_plan_add_spec(struct vl_reslist *l, enum vl_kind kind, const char *spec,
  * nothing. */
 int vl_plan_add_command(struct vl_reslist *l, int argc, char *const argv[],
 			const struct vl_plan_opts *o, struct vl_error *e);
+/* Does argv0 name a QEMU program, whose command line names images? */
+bool vl_plan_is_qemu(const char *argv0);
+/* Is every resource of want in held, in a mode at least as strong?
+ * Both finished (vl_plan_finish). */
+bool vl_plan_covers(const struct vl_reslist *held,
+		    const struct vl_reslist *want);
 /* The QEMU version whose command lines the reader knows ("7.2"). */
 const char *vl_plan_qemu_version(void);
 /* The VM name of a QEMU command line, newly allocated, or NULL: how

@@ -40,16 +40,22 @@ int qemu_kv_add_unique(struct qemu_kvlist *l, char *key, char *val,
 	return 0;
 }
 
-void qemu_kv_set(struct qemu_kvlist *l, const char *key, const char *val)
+void qemu_kv_replace(struct qemu_kvlist *l, char *key, char *val)
 {
 	struct qemu_kv *kv = qemu_kv_find(l, key);
 
-	if (kv) {
-		free(kv->val);
-		kv->val = vl_strdup(val);
-	} else {
-		qemu_kv_append(l, vl_strdup(key), vl_strdup(val));
+	if (!kv) {
+		qemu_kv_append(l, key, val);
+		return;
 	}
+	free(kv->val);
+	kv->val = val;
+	free(key);
+}
+
+void qemu_kv_set(struct qemu_kvlist *l, const char *key, const char *val)
+{
+	qemu_kv_replace(l, vl_strdup(key), vl_strdup(val));
 }
 
 void qemu_kvlist_free(struct qemu_kvlist *l)

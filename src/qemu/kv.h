@@ -25,6 +25,9 @@ void qemu_kv_append(struct qemu_kvlist *l, char *key, char *val);
 /* The same, refusing a key already there (64, e set; both freed). */
 int qemu_kv_add_unique(struct qemu_kvlist *l, char *key, char *val,
 		       struct vl_error *e);
+/* Sets key to val, taking both over: a key given again takes its last
+ * value, in its first place. */
+void qemu_kv_replace(struct qemu_kvlist *l, char *key, char *val);
 /* Sets key to a copy of val, replacing its value if present. */
 void qemu_kv_set(struct qemu_kvlist *l, const char *key, const char *val);
 void qemu_kvlist_free(struct qemu_kvlist *l);

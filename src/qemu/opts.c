@@ -1,21 +1,25 @@
-/* QemuOpts and keyval, the key=value syntax of -drive, -blockdev, -device:
+/* QemuOpts, the key=value syntax of -drive, -device, -name, qemu-img -o
+ * and --image-opts, as QEMU 7.2's util/qemu-option.c reads it:
  *
- *   list    = element { "," element }
- *   element = key "=" value | key          (a bare key means key=on)
- *           | value                        (first element only, when the
- *                                           list has an implied key)
- *   value   = { char | ",," }              (",," is a literal comma)
+ *   list    = [ element { "," element } ]
+ *   element = key "=" value
+ *           | key                  (key=on; "nokey" means key=off)
+ *           | value                (first element only, with an implied
+ *                                   key: the whole element up to a lone
+ *                                   ",", "=" included)
+ *   value   = { char | ",," }      (",," is a literal comma)
  *
- * A duplicated key is refused. */
+ * A key given twice takes its last value, but "id" and "readonly" their
+ * first (-drive renames the last "readonly" to "read-only" and then reads
+ * the first). */
 #include "config.h"
 #include "qemu/opts.h"
 #include "util/util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-/* Reads up to a lone ',' (",," is a literal comma); *s is left on the
- * ',' or the terminating NUL. */
-static char *read_opt_value(const char **s)
+char *qemu_opts_value(const char **s)
 {
 	const char *p = *s;
 	char *val = vl_malloc(strlen(p) + 1), *q = val;
@@ -33,31 +37,46 @@ static char *read_opt_value(const char **s)
 	return val;
 }
 
+/* One element at *s: its key and value, *s past it. */
+static void read_element(const char **s, const char *implied_key,
+			 char **key, char **val)
+{
+	size_t len = strcspn(*s, "=,");
+
+	if ((*s)[len] == '=') {
+		*key = vl_strndup(*s, len);
+		*s += len + 1;
+		*val = qemu_opts_value(s);
+	} else if (implied_key) {
+		*key = vl_strdup(implied_key);
+		*val = qemu_opts_value(s);
+	} else {
+		bool no = len >= 2 && !strncmp(*s, "no", 2);
+		*key = vl_strndup(*s + (no ? 2 : 0), len - (no ? 2 : 0));
+		*val = vl_strdup(no ? "off" : "on");
+		*s += len;
+	}
+}
+
 int qemu_opts_parse(const char *s, const char *implied_key,
 		    struct qemu_kvlist *out, struct vl_error *e)
 {
 	for (bool first = true; *s; first = false) {
-		size_t keylen = strcspn(s, "=,");
 		char *key, *val;
 
-		if (first && implied_key && s[keylen] != '=') {
-			key = vl_strdup(implied_key);
-			val = read_opt_value(&s);
-		} else if (keylen == 0) {
+		read_element(&s, first ? implied_key : NULL, &key, &val);
+		if (!*key) {
+			free(key);
+			free(val);
 			return vl_fail(e, EX_USAGE, "empty key");
-		} else {
-			key = vl_strndup(s, keylen);
-			s += keylen;
-			if (*s == '=') {
-				s++;
-				val = read_opt_value(&s);
-			} else {
-				val = vl_strdup("on");
-			}
 		}
-		int rc = qemu_kv_add_unique(out, key, val, e);
-		if (rc)
-			return rc;
+		if ((!strcmp(key, "id") || !strcmp(key, "readonly")) &&
+		    qemu_kv_find(out, key)) {
+			free(key);	/* QEMU takes the first */
+			free(val);
+		} else {
+			qemu_kv_replace(out, key, val);
+		}
 		if (*s == ',')
 			s++;
 	}

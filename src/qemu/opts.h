@@ -9,4 +9,8 @@
 int qemu_opts_parse(const char *s, const char *implied_key,
 		    struct qemu_kvlist *out, struct vl_error *e);
 
+/* A value at *s up to a lone ',' (",," is a literal comma), *s left on
+ * that ',' or the NUL. Newly allocated. */
+char *qemu_opts_value(const char **s);
+
 #endif

@@ -10,10 +10,8 @@
 struct qemu_disk {
 	char *path;		/* absolute: joined lexically to the cwd */
 	enum vl_mode mode;
-	char *format;		/* format=/driver= when given, else NULL */
-	bool chain;		/* false: the command line fixes the backing */
-	unsigned depth;		/* 0, or n for a backing image named on the
-				 * command line n levels below its disk */
+	unsigned depth;		/* 0, or n for a backing image n levels below
+				 * a node of the command line */
 };
 
 struct qemu_disks {
@@ -26,16 +24,16 @@ struct qemu_disks {
 /* True when argv0's basename names a QEMU program (qemu-system-*, ...). */
 bool qemu_command_is_qemu(const char *argv0);
 
-/* Reads argv (argv[0] is the QEMU binary). Returns 0, or an exit code
- * (64: an argument it cannot understand) with e set. cwd: directory that
- * relative paths are joined to (NULL: the current one). */
-int qemu_read_args(int argc, char *const argv[], const char *cwd,
+/* Reads argv (argv[0] is the QEMU binary): every file QEMU opens at
+ * start. chains: read image headers for the files they name (backing
+ * chains, data files, extents); false: only what the command line names.
+ * Returns 0, or an exit code with e set (64: an argument it cannot
+ * understand, or whose effect it cannot tell; 65: a corrupt image
+ * header, a loop; 66: an image missing). cwd: directory that relative
+ * paths are joined to (NULL: the current one). */
+int qemu_read_args(int argc, char *const argv[], const char *cwd, bool chains,
 		   struct qemu_disks *out, struct vl_error *e);
 void qemu_disks_free(struct qemu_disks *d);
-/* Appends the files disk d makes QEMU open besides itself: its backing
- * chain, data files and extents, read from the images. */
-int qemu_disk_chain(const struct qemu_disk *d, struct vl_reslist *out,
-		    struct vl_error *e);
 
 /* The guest name of a QEMU command line (-name NAME or -name guest=NAME),
  * newly allocated, or NULL. */

@@ -5,6 +5,7 @@
 #include "qemu/graph.h"
 #include "qemu/opts.h"
 #include "qemu/json.h"
+#include "qemu/keyval.h"
 #include "qemu/options.h"
 #include "util/path.h"
 #include "util/util.h"
@@ -68,8 +69,7 @@ static int scan_sys_args(int argc, char *const argv[], sys_visit visit,
 	return 0;
 }
 
-/* -drive, -blockdev, -device: key=value or (but -drive) JSON. */
-static int read_item(struct reader *r, enum item_kind kind, const char *opt,
+int qemu_read_item(struct reader *r, enum item_kind kind, const char *opt,
 		     const char *arg)
 {
 	struct item *it = graph_new_item(r, kind, opt, arg);
@@ -77,6 +77,8 @@ static int read_item(struct reader *r, enum item_kind kind, const char *opt,
 
 	if (kind != ITEM_DRIVE && arg[0] == '{')
 		rc = qemu_json_parse(arg, &it->kv, r->e);
+	else if (kind == ITEM_BLOCKDEV)
+		rc = qemu_keyval_parse(arg, "driver", &it->kv, r->e);
 	else
 		rc = qemu_opts_parse(arg, kind == ITEM_DRIVE ? NULL : "driver",
 				     &it->kv, r->e);
@@ -141,12 +143,42 @@ static struct item *config_section(struct reader *r, const char *group,
 	return it;
 }
 
+/* One line of a config file, read with QEMU's own sscanf formats (so a
+ * line "key word" is key = "", as QEMU takes it). *it: the section. */
+static int config_line(struct reader *r, const char *file, unsigned n,
+		       const char *line, struct item **it, bool *section)
+{
+	char group[64], key[64], value[1024] = "";
+
+	if (line[0] == '[') {
+		if (sscanf(line, "[%63s \"%1023[^\"]\"]", group, value) == 2 ||
+		    sscanf(line, "[%63[^]]]", group) == 1) {
+			*it = config_section(r, group, value, file);
+			*section = true;
+			return 0;
+		}
+	}
+	value[0] = '\0';
+	if (sscanf(line, " %63s = \"%1023[^\"]\"", key, value) != 2 &&
+	    sscanf(line, " %63s = \"\"", key) != 1)
+		return qemu_arg_fail(r->e, "-readconfig", file, "line %u: parse "
+				     "error", n);
+	if (!*section)
+		return qemu_arg_fail(r->e, "-readconfig", file, "line %u: no "
+				     "group defined", n);
+	if (*it)
+		qemu_kv_set(&(*it)->kv, key, value);
+	return 0;
+}
+
 /* -readconfig FILE, in QEMU's format: "[group]" or "[group "id"]"
- * lines, then key = "value" lines; '#' starts a comment line. */
+ * lines, then key = "value" lines; '#' starts a comment line. Lines are
+ * read 1023 bytes at a time, as QEMU reads them. */
 static int read_config(struct reader *r, const char *file)
 {
-	char line[1200];
+	char line[1024];
 	struct item *it = NULL;
+	bool section = false;
 	char *path;
 	FILE *f;
 	int rc = 0;
@@ -160,22 +192,9 @@ static int read_config(struct reader *r, const char *file)
 	if (!f)
 		return vl_fail(r->e, vl_errno_code(errno), "-readconfig "
 			       "\"%s\": %s", file, strerror(errno));
-	for (unsigned n = 1; !rc && fgets(line, sizeof line, f); n++) {
-		char group[64], id[64] = "", key[64], value[1024];
-
-		if (line[0] == '\n' || line[0] == '#')
-			continue;
-		if (sscanf(line, "[%63s \"%63[^\"]\"]", group, id) == 2 ||
-		    sscanf(line, "[%63[^]]]", group) == 1)
-			it = config_section(r, group, id, file);
-		else if (sscanf(line, " %63s = \"%1023[^\"]\"", key, value) != 2)
-			rc = qemu_arg_fail(r->e, "-readconfig", file, "line %u: "
-				      "parse error", n);
-		else if (it && qemu_kv_add_unique(&it->kv, vl_strdup(key),
-					     vl_strdup(value), r->e))
-			rc = qemu_arg_fail(r->e, "-readconfig", file, "line %u: %s",
-				      n, r->e->msg);
-	}
+	for (unsigned n = 1; !rc && fgets(line, sizeof line, f); n++)
+		if (line[0] != '\n' && line[0] != '#')
+			rc = config_line(r, file, n, line, &it, &section);
 	fclose(f);
 	return rc;
 }
@@ -187,11 +206,11 @@ static int visit_sys_option(void *ctx, const struct sys_option *o,
 
 	switch (o->kind) {
 	case SYS_DRIVE:
-		return read_item(r, ITEM_DRIVE, o->name, value);
+		return qemu_read_item(r, ITEM_DRIVE, o->name, value);
 	case SYS_BLOCKDEV:
-		return read_item(r, ITEM_BLOCKDEV, o->name, value);
+		return qemu_read_item(r, ITEM_BLOCKDEV, o->name, value);
 	case SYS_DEVICE:
-		return read_item(r, ITEM_DEVICE, o->name, value);
+		return qemu_read_item(r, ITEM_DEVICE, o->name, value);
 	case SYS_DISK:
 	case SYS_CDROM:
 		read_legacy_disk(r, o->name, value, o->kind == SYS_CDROM);
@@ -206,13 +225,6 @@ static int visit_sys_option(void *ctx, const struct sys_option *o,
 	default:
 		return 0;
 	}
-}
-
-static void free_items(struct reader *r)
-{
-	for (size_t i = 0; i < r->nitems; i++)
-		qemu_kvlist_free(&r->items[i].kv);
-	free(r->items);
 }
 
 static int visit_user_config(void *ctx, const struct sys_option *o,
@@ -238,10 +250,7 @@ int qemu_read_system(int argc, char *const argv[], struct reader *r)
 	if (!rc)
 		rc = scan_sys_args(argc, argv, visit_sys_option, r, r->e);
 
-	if (!rc)
-		rc = graph_resolve(r);
-	free_items(r);
-	return rc;
+	return rc ? rc : graph_resolve(r);
 }
 
 /* ---- -name ---------------------------------------------------------- */

@@ -153,8 +153,8 @@ bool vl_in_list(const char *s, const char *const *list)
 
 bool vl_parse_bool(const char *s, bool *value)
 {
-	static const char *const yes[] = { "on", "yes", "true", NULL };
-	static const char *const no[] = { "off", "no", "false", NULL };
+	static const char *const yes[] = { "on", "yes", "true", "y", NULL };
+	static const char *const no[] = { "off", "no", "false", "n", NULL };
 
 	*value = vl_in_list(s, yes);
 	return *value || vl_in_list(s, no);

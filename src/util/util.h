@@ -21,7 +21,7 @@ bool vl_starts_with(const char *s, const char *prefix);
 /* Is s one of the strings of the NULL-ended list? (false for s NULL) */
 bool vl_in_list(const char *s, const char *const *list);
 
-/* on/yes/true and off/no/false, as QEMU and vmlock.conf(5) spell them;
+/* on/yes/true/y and off/no/false/n, as QEMU and vmlock.conf(5) spell them;
  * false when s is none of them. */
 bool vl_parse_bool(const char *s, bool *value);
 /* A number of seconds: a decimal >= 0 (at most 1e9), or -1 for forever. */

@@ -22,11 +22,10 @@ declared() {
 
 # The functions and data the executable exports, sorted (copy relocations
 # of libc's stdin/stdout/stderr, popt's table and, in a sanitizer build,
-# the sanitizer runtime's variables aside: they are theirs).
+# the sanitizer's __ variables aside: they are theirs).
 exported() {
 	nm -D --defined-only "$VMLOCK" | awk '$2 != "A" { sub(/@.*/, "", $3); print $3 }' |
-		grep -v -x -e stdin -e stdout -e stderr -e poptHelpOptions -e '__[a-z]*san_.*' |
-		sort -u
+		grep -v -x -e stdin -e stdout -e stderr -e poptHelpOptions -e '__.*' | sort -u
 }
 
 install_headers() {

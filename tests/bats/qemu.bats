@@ -11,6 +11,11 @@ setup() {
 	IMG=$(mkqcow2 disk.qcow2)
 }
 
+# opens PID PATH: PID has PATH open.
+opens() {
+	vl_py fds "$1" | grep -qx "[0-9]* $2"
+}
+
 # exited PID: true once PID is gone (or a zombie).
 exited() {
 	! alive "$1"
@@ -157,4 +162,27 @@ assert sorted(h["name"] for h in r["holders"]) == ["ro1", "ro2"], r
 	wait_exit "$QEMU_PID"
 	assert_free "$IMG"
 	run -0 --separate-stderr qemu-io -c 'write 0 512' "$IMG"
+}
+
+@test "an image rebased while a launcher waits: its new backing file is locked too" {
+	base=$(mkqcow2 base.qcow2)
+	newbase=$(mkqcow2 newbase.qcow2)
+	top=$BATS_TEST_TMPDIR/top.qcow2
+	qemu-img create -q -f qcow2 -b "$base" -F qcow2 "$top"
+	start_holder "$top"
+	holder=$HOLDER_PID
+	qemu_cmd
+	start_bg "$VMLOCK" run --wait 30 -- "${QEMU_CMD[@]}" -S \
+		-drive "file=$top,if=none,id=d0"
+	QEMU_PID=$BG_PID
+	# the launcher waits, the chain top -> base read and opened ...
+	wait_until "$VL_PATIENCE" opens "$QEMU_PID" "$base" ||
+		fail "the launcher did not wait on the chain"
+	# ... and the holder rebases the image before it leaves
+	qemu-img rebase -q -u -b "$newbase" -F qcow2 "$top"
+	kill_wait "$holder"
+	wait_qmp
+	wait_held "$QEMU_PID" "$newbase"
+	run -75 --separate-stderr "$VMLOCK" run --lock "$newbase" -- true
+	[[ $stderr == *"pid $QEMU_PID"* ]] || fail "$stderr"
 }

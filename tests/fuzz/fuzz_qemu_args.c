@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	/* a cwd that does not exist: file lookups (qemu-img create, commit)
 	 * find nothing */
-	qemu_read_args(argc, argv, "/nonexistent-vmlock-fuzz", &d, &e);
+	qemu_read_args(argc, argv, "/nonexistent-vmlock-fuzz", false, &d, &e);
 	qemu_disks_free(&d);
 	free(qemu_vm_name(argc, argv));
 	free(text);

@@ -1,15 +1,17 @@
-/* The plan: --lock specs, canonical paths, one entry per file. */
+/* src/plan/plan.c: --lock specs, canonical paths, one entry per file,
+ * on files in a scratch directory. */
 #include "config.h"
 #include "api/api.h"
 #include "plan/plan.h"
 #include "util/util.h"
-#include "tap.h"
+#include "../tap.h"
+#include "../testdir.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static char dir[] = "/tmp/vmlock-plan-XXXXXX";
+static char *dir;
 
 static char *in_dir(const char *name)
 {
@@ -32,14 +34,15 @@ static void test_specs(void)
 
 	ok(vl_plan_add_spec(&l, VL_FILE, "/a/b:readonly", &e) == 0 &&
 	   !strcmp(l.v[0].path, "/a/b") && l.v[0].mode == VL_READONLY,
-	   "PATH:readonly");
+	   "--lock /a/b:readonly: /a/b, readonly");
 	ok(vl_plan_add_spec(&l, VL_FILE, "/a/c", &e) == 0 &&
-	   l.v[1].mode == VL_EXCLUSIVE, "default exclusive");
+	   l.v[1].mode == VL_EXCLUSIVE, "--lock /a/c: exclusive by default");
 	ok(vl_plan_add_spec(&l, VL_FILE, "/a/x:y", &e) == 0 &&
-	   !strcmp(l.v[2].path, "/a/x:y"), "a colon that is no mode stays in "
-	   "the path");
+	   !strcmp(l.v[2].path, "/a/x:y"),
+	   "--lock /a/x:y: a colon that is no mode stays in the path");
 	ok(vl_plan_add_spec(&l, VL_FILE, ":shared", &e) == EX_USAGE &&
-	   strstr(e.msg, "empty path"), "empty path refused: %s", e.msg);
+	   strstr(e.msg, "empty path"),
+	   "--lock :shared: empty path refused: %s", e.msg);
 	vl_reslist_free(&l);
 }
 
@@ -58,23 +61,31 @@ static void test_finish(void)
 	vl_reslist_add(&l, VL_FILE, b, VL_SHARED, 0);
 	vl_reslist_add(&l, VL_FILE, hard, VL_EXCLUSIVE, 0);
 	vl_reslist_add(&l, VL_FILE, a, VL_READONLY, 1);
-	ok(vl_plan_finish(&l, &e) == 0, "finish");
-	ok(l.n == 2, "symlink, hard link and path: one resource (%zu)", l.n);
+	ok(vl_plan_finish(&l, &e) == 0,
+	   "finish link.img (symlink to a.img) readonly, b.img shared, "
+	   "hard.img (hard link to a.img) exclusive, a.img readonly at "
+	   "depth 1");
+	ok(l.n == 2, "the same four: symlink, hard link and path are one "
+	   "resource (%zu)", l.n);
 	ok(l.n == 2 && l.v[0].mode == VL_EXCLUSIVE && l.v[1].mode == VL_SHARED,
-	   "in the strongest mode wanted, at its first place");
+	   "the same four: a.img exclusive (the strongest wanted) at "
+	   "its first place, b.img shared");
 	int canonical = vl_plan_canonicalize(&l, &e);
 	ok(l.n == 2 && canonical == 0 && !strcmp(l.v[0].path, a),
-	   "canonical path: %s", l.n ? l.v[0].path : "");
+	   "canonicalize link.img: the canonical path %s",
+	   l.n ? l.v[0].path : "");
 	vl_reslist_free(&l);
 
+	char *missing = in_dir("nonexistent/x.img");
 	vl_reslist_add(&l, VL_FILE, a, VL_READONLY, 0);
-	vl_reslist_add(&l, VL_FILE, "/nonexistent/vmlock/x.img", VL_SHARED, 0);
+	vl_reslist_add(&l, VL_FILE, missing, VL_SHARED, 0);
 	vl_reslist_add(&l, VL_FILE, b, VL_SHARED, 0);
 	ok(vl_plan_finish(&l, &e) == EX_NOINPUT &&
-	   strstr(e.msg, "/nonexistent/vmlock/x.img") &&
-	   strstr(e.msg, "shared"), "missing file is 66 naming path and "
-	   "mode: %s", e.msg);
+	   strstr(e.msg, missing) &&
+	   strstr(e.msg, "shared"), "finish a.img, nonexistent/x.img shared, "
+	   "b.img: 66 naming path and mode: %s", e.msg);
 	vl_reslist_free(&l);
+	free(missing);
 	free(a);
 	free(soft);
 	free(hard);
@@ -83,13 +94,10 @@ static void test_finish(void)
 
 int main(void)
 {
-	if (!mkdtemp(dir))
+	if (!(dir = testdir_make()))
 		return 99;
 	test_specs();
 	test_finish();
-	char *cmd = vl_asprintf("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		return 99;
-	free(cmd);
+	testdir_remove(dir);
 	return done_testing();
 }

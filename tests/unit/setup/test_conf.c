@@ -1,7 +1,8 @@
-/* vmlock.conf: keys, values, errors with file and line. */
+/* src/setup/conf.c: vmlock.conf: keys, values, errors with file and
+ * line. */
 #include "config.h"
 #include "setup/conf.h"
-#include "tap.h"
+#include "../tap.h"
 
 #include <string.h>
 
@@ -18,28 +19,35 @@ int main(void)
 
 	ok(parse("# comment\n\ndriver = fcntl\nwait=2.5 # secs\n"
 		 "backing = off\nuser = \"qemu\"\ngroup=kvm\r\n"
-		 "sanlock.host_id = 7\n", &c, &e) == 0, "a good file");
+		 "sanlock.host_id = 7\n", &c, &e) == 0,
+	   "driver = fcntl, wait=2.5 # secs, backing = off, user = \"qemu\", "
+	   "group=kvm<CR>, sanlock.host_id = 7, after a comment and a blank "
+	   "line: parsed");
 	ok(c.driver && !strcmp(c.driver, "fcntl") && c.wait_set &&
 	   c.wait == 2.5 && c.backing == 0 && !strcmp(c.user, "qemu") &&
-	   !strcmp(c.group, "kvm"), "every value read");
+	   !strcmp(c.group, "kvm"),
+	   "the same file: driver fcntl, wait 2.5, backing off, user qemu, "
+	   "group kvm");
 	ok(vl_config_option(&c, "sanlock.host_id") &&
 	   !strcmp(vl_config_option(&c, "sanlock.host_id"), "7"),
-	   "per-driver option");
+	   "the same file: option sanlock.host_id is 7");
 	ok(parse("wait = 1\nbogus = 1\n", &c, &e) == EX_CONFIG &&
 	   strstr(e.msg, "t.conf:2") && strstr(e.msg, "bogus"),
-	   "unknown key names file and line: %s", e.msg);
+	   "wait = 1, then bogus = 1: unknown key names file and "
+	   "line: %s", e.msg);
 	ok(parse("backing = maybe\n", &c, &e) == EX_CONFIG &&
-	   strstr(e.msg, "t.conf:1"), "bad boolean: %s", e.msg);
-	ok(parse("wait = -3\n", &c, &e) == EX_CONFIG, "bad wait");
+	   strstr(e.msg, "t.conf:1"), "backing = maybe: %s", e.msg);
+	ok(parse("wait = -3\n", &c, &e) == EX_CONFIG, "wait = -3: refused");
 	ok(parse("sanlock.host_id = 2001\n", &c, &e) == EX_CONFIG,
-	   "host_id out of range: %s", e.msg);
+	   "sanlock.host_id = 2001: %s", e.msg);
 	ok(parse("lockspace.file_mode = 0777\n", &c, &e) == EX_CONFIG,
-	   "file mode other than 0600/0640");
+	   "lockspace.file_mode = 0777: refused, not 0600 or 0640");
 	ok(parse("just words\n", &c, &e) == EX_CONFIG &&
-	   strstr(e.msg, "not KEY = VALUE"), "no equals sign: %s", e.msg);
-	ok(parse("user =\n", &c, &e) == EX_CONFIG, "empty value");
+	   strstr(e.msg, "not KEY = VALUE"), "just words: %s", e.msg);
+	ok(parse("user =\n", &c, &e) == EX_CONFIG,
+	   "user =: empty value refused");
 	ok(vl_config_parse("driver = x\0y", 12, "t.conf", &c, &e) == EX_CONFIG,
-	   "a NUL byte is refused");
+	   "driver = x<NUL>y: a NUL byte is refused");
 	vl_config_free(&c);
 	return done_testing();
 }

@@ -1,10 +1,13 @@
-/* The lock byte protocol: the compatibility matrix between open file
- * descriptions, waiting, and racing acquirers in forked processes. */
+/* src/lock/lockproto.c: the lock byte protocol: the compatibility matrix
+ * between open file descriptions, waiting, racing acquirers in forked
+ * processes, and which bytes are whose. One file in a scratch directory
+ * carries the locks. */
 #include "config.h"
 #include "api/api.h"
-#include "lock/holders.h"
+#include "util/util.h"
 #include "lock/lockproto.h"
-#include "tap.h"
+#include "../tap.h"
+#include "../testdir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static char path[] = "/tmp/vmlock-lockproto-XXXXXX";
+static char *path;
 
 static int open_for(enum vl_mode m)
 {
@@ -30,20 +33,24 @@ static void test_matrix(void)
 		for (int b = VL_EXCLUSIVE; b <= VL_READONLY; b++) {
 			int fa = open_for(a), fb = open_for(b);
 			struct lp_conflict c = { 0 };
-			ok(lp_lock(fa, a, &c) == 0, "%s alone",
-			   vl_mode_name(a));
+			ok(lp_lock(fa, a, &c) == 0,
+			   "%s on a file nobody locks", vl_mode_name(a));
 			int rc = lp_lock(fb, b, &c);
 			bool want = vl_modes_compatible(a, b);
-			ok(want ? rc == 0 : rc == EAGAIN, "%s then %s: %s",
+			ok(want ? rc == 0 : rc == EAGAIN,
+			   "%s, then %s through another open file "
+			   "description: %s",
 			   vl_mode_name(a), vl_mode_name(b),
 			   want ? "both hold" : "busy");
 			if (!want)
 				ok(c.mode == (enum vl_mode)a && c.role == VL_ROLE_HOLDER,
-				   "conflict names the holder's mode %s (got %s)",
+				   "%s, then %s: the conflict names the "
+				   "holder's mode %s (got %s)",
+				   vl_mode_name(a), vl_mode_name(b),
 				   vl_mode_name(a), vl_mode_name(c.mode));
 			close(fa);	/* closing drops the OFD's locks */
-			ok(lp_lock(fb, b, &c) == 0, "%s free again after "
-			   "close", vl_mode_name(b));
+			ok(lp_lock(fb, b, &c) == 0, "%s again once the %s "
+			   "holder closed", vl_mode_name(b), vl_mode_name(a));
 			close(fb);
 		}
 }
@@ -55,12 +62,14 @@ static void test_slot_is_exclusive(void)
 			    .l_len = 1 };
 	struct lp_conflict c;
 
-	ok(fcntl(slot, F_OFD_SETLK, &fl) == 0, "handover slot taken");
+	ok(fcntl(slot, F_OFD_SETLK, &fl) == 0,
+	   "write lock on handover slot byte LP_SLOT0 + 1");
 	for (int m = VL_EXCLUSIVE; m <= VL_READONLY; m++) {
 		int fd = open_for(m);
 		ok(lp_lock(fd, m, &c) == EAGAIN && c.role == VL_ROLE_INCOMING &&
 		   c.mode == VL_EXCLUSIVE,
-		   "a held slot refuses %s as an exclusive incoming holder",
+		   "%s while slot LP_SLOT0 + 1 is held: busy, an "
+		   "exclusive incoming holder",
 		   vl_mode_name(m));
 		close(fd);
 	}
@@ -75,9 +84,11 @@ static void test_foreign_byte0(void)
 
 	fcntl(other, F_OFD_SETLK, &fl);
 	ok(lp_lock(fd, VL_READONLY, &c) == EAGAIN && c.role == VL_ROLE_FOREIGN,
-	   "a write lock on byte 0 (virtlockd) refuses readonly");
+	   "readonly while byte 0 is write-locked (virtlockd): "
+	   "busy, a foreign holder");
 	close(other);
-	ok(lp_lock(fd, VL_READONLY, &c) == 0, "and readonly holds once gone");
+	ok(lp_lock(fd, VL_READONLY, &c) == 0,
+	   "readonly once byte 0 is unlocked");
 	close(fd);
 }
 
@@ -88,10 +99,12 @@ static void test_qemu_bytes_untouched(void)
 	struct flock fl = { .l_type = F_WRLCK, .l_start = 100, .l_len = 200 };
 	struct lp_conflict c;
 
-	ok(lp_lock(fd, VL_EXCLUSIVE, &c) == 0, "exclusive held");
+	ok(lp_lock(fd, VL_EXCLUSIVE, &c) == 0,
+	   "exclusive on a file nobody locks");
 	fl.l_type = F_RDLCK;
 	ok(fcntl(q, F_OFD_SETLK, &fl) == 0,
-	   "QEMU's bytes 100-299 stay free beside an exclusive lock");
+	   "read lock on QEMU's bytes 100-299 beside an "
+	   "exclusive lock: free");
 	close(q);
 	close(fd);
 }
@@ -112,11 +125,14 @@ static void test_wait(void)
 	double t0 = now();
 
 	lp_lock(holder, VL_EXCLUSIVE, &c);
-	ok(lp_lock(fd, VL_SHARED, &c) == EAGAIN, "busy while held");
+	ok(lp_lock(fd, VL_SHARED, &c) == EAGAIN,
+	   "shared while another description holds exclusive: busy");
 	ok(lp_wait(fd, VL_SHARED, &c, &d) == ETIMEDOUT,
-	   "lp_wait times out at the deadline");
+	   "lp_wait for shared, exclusive held, deadline 0.3 s: times out");
 	double took = now() - t0;
-	ok(took >= 0.25 && took < 2, "after about 0.3 s (%.3f s)", took);
+	ok(took >= 0.25 && took < 2,
+	   "lp_wait with a 0.3 s deadline returns after about 0.3 s (%.3f s)",
+	   took);
 
 	pid_t child = fork();
 	if (child == 0) {
@@ -127,8 +143,11 @@ static void test_wait(void)
 	d = vl_deadline_in(-1);
 	t0 = now();
 	ok(lp_wait(fd, VL_SHARED, &c, &d) == 0 && lp_lock(fd, VL_SHARED, &c) == 0,
-	   "lp_wait wakes when the last process holding the lock exits");
-	ok(now() - t0 >= 0.15, "and not before (%.3f s)", now() - t0);
+	   "lp_wait for shared, forever, exclusive held by a child exiting "
+	   "after 0.2 s: wakes when it exits");
+	ok(now() - t0 >= 0.15,
+	   "lp_wait forever, holder exiting after 0.2 s: not before (%.3f s)",
+	   now() - t0);
 	waitpid(child, NULL, 0);
 	close(fd);
 }
@@ -186,27 +205,10 @@ static void test_race(void)
 		waitpid(pids[i], NULL, 0);
 	ok(cs->violations == 0, "%d racers, random modes: %d acquisitions, "
 	   "%d matrix violations", RACERS, cs->acquired, cs->violations);
-	ok(cs->acquired > 100, "the racers made progress (%d)", cs->acquired);
+	ok(cs->acquired > 100,
+	   "%d racers for 1.5 s: progress, more than 100 acquisitions (%d)",
+	   RACERS, cs->acquired);
 	munmap(cs, sizeof *cs);
-}
-
-static void test_parse_lock_line(void)
-{
-	dev_t dev;
-	ino_t ino;
-	off_t start, end;
-	short type;
-
-	ok(holders_parse_lock_line("lock:\t2: OFDLCK ADVISORY  WRITE -1 "
-				   "fe:00:10952820 1099511627776 1099511627778",
-				   &dev, &ino, &start, &end, &type) &&
-	   ino == 10952820 && start == LP_BASE && end == LP_BASE + 2 &&
-	   type == F_WRLCK, "fdinfo lock line");
-	ok(holders_parse_lock_line("1: POSIX  ADVISORY  READ 42 08:01:7 0 EOF",
-				   &dev, &ino, &start, &end, &type) &&
-	   end > LP_END && type == F_RDLCK, "/proc/locks line to EOF");
-	ok(!holders_parse_lock_line("flags:\t0100002", &dev, &ino, &start,
-				    &end, &type), "not a lock line");
 }
 
 static void test_classify(void)
@@ -215,24 +217,35 @@ static void test_classify(void)
 	enum vl_role r;
 
 	ok(lp_classify(LP_BASE, LP_BASE + 2, F_WRLCK, &m, &r) &&
-	   m == VL_EXCLUSIVE && r == VL_ROLE_HOLDER, "class write: exclusive");
+	   m == VL_EXCLUSIVE && r == VL_ROLE_HOLDER,
+	   "write lock on bytes LP_BASE..LP_BASE + 2: exclusive holder");
 	ok(lp_classify(LP_SHARED, LP_SHARED, F_RDLCK, &m, &r) &&
-	   m == VL_SHARED && r == VL_ROLE_HOLDER, "shared byte");
+	   m == VL_SHARED && r == VL_ROLE_HOLDER,
+	   "read lock on byte LP_SHARED: shared holder");
 	ok(lp_classify(LP_READONLY, LP_READONLY, F_RDLCK, &m, &r) &&
-	   m == VL_READONLY, "readonly byte");
+	   m == VL_READONLY, "read lock on byte LP_READONLY: readonly");
 	ok(lp_classify(LP_SLOT0, LP_SLOT0, F_WRLCK, &m, &r) &&
-	   r == VL_ROLE_INCOMING, "slot");
+	   r == VL_ROLE_INCOMING, "write lock on byte LP_SLOT0: incoming");
 	ok(lp_classify(LP_OFFER0 + 1, LP_OFFER0 + 1, F_RDLCK, &m, &r) &&
-	   r == VL_ROLE_OFFER, "offer");
-	ok(!lp_classify(100, 104, F_RDLCK, &m, &r), "QEMU's bytes are not ours");
+	   r == VL_ROLE_OFFER, "read lock on byte LP_OFFER0 + 1: offer");
+	ok(!lp_classify(100, 104, F_RDLCK, &m, &r),
+	   "read lock on bytes 100-104 (QEMU's): not ours");
 }
 
 int main(void)
 {
-	int fd = mkstemp(path);
+	char *dir = testdir_make();
+	int fd;
 
-	if (fd < 0)
+	if (!dir)
 		return 99;
+	path = vl_asprintf("%s/locked", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		perror(path);
+		testdir_remove(dir);
+		return 99;
+	}
 	close(fd);
 	test_matrix();
 	test_slot_is_exclusive();
@@ -240,8 +253,8 @@ int main(void)
 	test_qemu_bytes_untouched();
 	test_wait();
 	test_race();
-	test_parse_lock_line();
 	test_classify();
-	unlink(path);
+	free(path);
+	testdir_remove(dir);
 	return done_testing();
 }
