@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock run: lock every resource, then exec the command in this process,
  * so that the lock fds live exactly as long as the command. */
 #include "config.h"

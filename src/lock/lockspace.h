@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lockspace directory: one lease file per resource, named by a hash
  * of a stable key, carrying the same lock bytes as an image would. For
  * block devices seen by several hosts, storage without POSIX locks, and

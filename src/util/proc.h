@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Small files of /proc and /sys, read in one go. */
 #ifndef VMLOCK_UTIL_PROC_H
 #define VMLOCK_UTIL_PROC_H

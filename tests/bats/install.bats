@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # What make install and the Debian packages put where: the binary, the
 # modules (no libtool archives), man pages that name the configured
 # version and module directory, the headers and vmlock.pc, the bash

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The command the stress test runs under vmlock: logs when it starts
  * holding and when it stops, both inside the time its locks are held.
  * hold LOG IMAGE MODE MILLISECONDS [TAG] */

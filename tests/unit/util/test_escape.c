@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/util/escape.c: names taken from outside, escaped for people; valid
  * UTF-8 told apart from the rest. */
 #include "config.h"
