@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The holder half of the driver interface: lists of holders and of
  * resources found held, and how messages describe a holder. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The commands, and what they share: --driver, --lockspace, --config.
  * Each command returns its exit status (vmlock(1), EXIT STATUS), or
  * execs. */

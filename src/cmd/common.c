@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* What every command shares: the configuration and the driver. */
 #include "config.h"
 #include "cmd/commands.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock inquire: who holds a resource, as a table (libsmartcols, as
  * lslocks prints it) or as JSON. */
 #include "config.h"

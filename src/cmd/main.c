@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock: start QEMU under locks on its disk images. The dispatcher. */
 #include "config.h"
 #include "cmd/commands.h"

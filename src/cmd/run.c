@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock run: lock every resource, then exec the command in this process,
  * so that the lock fds live exactly as long as the command. */
 #include "config.h"
@@ -295,6 +297,7 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 	struct vl_identity id = identity(o);
 	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
 				      .incoming = o->incoming };
+	struct timespec t0, t1;
 	char *path = NULL;
 	struct timespec t0, t1;
 	int rc = resolve_command(o->command[0], &path, e);

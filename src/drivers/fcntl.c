@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The fcntl driver (the default): OFD locks on the image itself
  * (vmlock(1), LOCK BYTES); named leases in the lockspace directory. Built
  * on the installed module interface alone. */

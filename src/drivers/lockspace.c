@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lockspace driver: every resource through a lease file in a
  * directory that all hosts share (block devices, storage without POSIX
  * locks, named leases). */

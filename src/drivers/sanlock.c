@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The sanlock driver: one disk paxos lease per resource, in a directory on
  * storage that every host sees, managed by the local sanlock daemon (as
  * oVirt/RHV use it). Built only as a module (linked with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Image headers: what a qcow2, QED or VMDK header says about the other
  * files QEMU opens (vmlock(1), READING QEMU COMMAND LINES). Pure: bytes
  * in, names out. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Reading an image's header from its file, with no side effect: a
  * device is never opened (it may be a tape or a watchdog), a file only
  * read. */

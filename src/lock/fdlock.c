@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The engine of the drivers whose locks are OFD locks on a file:
  * all-or-nothing acquisition, waiting, and the busy message. */
 #include "config.h"

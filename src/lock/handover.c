@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The source side of a migration for drivers whose locks live on files:
  * guard, check the source still holds, offer, wait for the target. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Finding who holds a file through /proc (see holders.h). */
 #include "config.h"
 #include "api/api.h"

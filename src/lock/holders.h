@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Finding who holds a file: OFD locks show pid -1 in /proc/locks, so the
  * holder is found through /proc/PID/fd and the lock: lines of
  * /proc/PID/fdinfo/FD. */

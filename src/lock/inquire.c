@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Who holds a file, as this host sees it: the processes (/proc) and the
  * kernel's view of the locks (F_OFD_GETLK, /proc/locks). */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lock bytes (vmlock(1), LOCK BYTES) as OFD locks on one fd. */
 #include "config.h"
 #include "api/api.h"

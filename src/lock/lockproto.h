@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lock byte protocol shared by the fcntl and lockspace drivers: which
  * OFD locks on which bytes of a file stand for which mode (vmlock(1),
  * LOCK BYTES). Kernel state only: nothing to go stale. */

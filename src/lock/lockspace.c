@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lockspace directory (vmlock(1), LOCKSPACE). The lease files of a
  * key are named by its hash H: H.UID is the file user UID holds it
  * through, H.UID.XXXXXX one of UID's when a file UID cannot trust took

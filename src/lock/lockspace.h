@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lockspace directory: lease files named by a hash of a stable key,
  * one per user of a resource, carrying the same lock bytes as an image
  * would. For block devices seen by several hosts, storage without POSIX

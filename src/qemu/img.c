@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* qemu-img: what each command opens and writes. */
 #include "config.h"
 #include "qemu/filename.h"

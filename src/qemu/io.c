@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* qemu-io (its -c commands too), qemu-nbd and qemu-storage-daemon. */
 #include "config.h"
 #include "qemu/filename.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QemuOpts, the key=value syntax of -drive, -device, -name, qemu-img -o
  * and --image-opts, as QEMU 7.2's util/qemu-option.c reads it:
  *

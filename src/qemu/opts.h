@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QemuOpts and keyval strings (the grammar is in opts.c). */
 #ifndef VMLOCK_QEMU_OPTS_H
 #define VMLOCK_QEMU_OPTS_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The qemu-system command line: options and their values, -set,
  * -readconfig files (and QEMU's default one), -snapshot, -name, -uuid;
  * the disks they name go to the block graph (graph.c). */

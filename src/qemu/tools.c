@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The tools' options, read as getopt_long reads them, and the images
  * they open (tools.h). */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* What qemu-img, qemu-io, qemu-nbd and qemu-storage-daemon share: their
  * options as getopt_long reads them, and the images they open. */
 #ifndef VMLOCK_QEMU_TOOLS_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock.conf(5): KEY = VALUE lines; the command line wins over it. */
 #ifndef VMLOCK_SETUP_CONF_H
 #define VMLOCK_SETUP_CONF_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Loading a lock driver: a module, else one built in. */
 #ifndef VMLOCK_SETUP_MODULES_H
 #define VMLOCK_SETUP_MODULES_H

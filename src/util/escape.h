@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Text taken from outside (paths, VM names, command names) as vmlock shows
  * it: valid UTF-8 stays as it is, the rest is escaped as lslocks
  * (libsmartcols) escapes it, so that no such name can forge a line or a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Small files of /proc and /sys, read in one go; processes by pidfd,
  * which a reused pid never fools. */
 #ifndef VMLOCK_UTIL_PROC_H

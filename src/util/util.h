@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Helpers every layer shares: what <vmlock/util.h> exports to driver
  * modules, plus strings, growable arrays, numbers and file identities.
  * Nothing here knows about locks, QEMU or images. */

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The driver module interface: what the executable exports is exactly what
 # the installed headers declare, and a module built out of tree against
 # those headers alone builds, loads and locks.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Command-line conventions: help on every command, vmlock help, --version,
 # one meaning per short option, signal names, bad options said once, and
 # what long work says while it waits.

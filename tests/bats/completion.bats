@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Bash completion (completion/vmlock): commands, options, modes, driver
 # names, columns, signals and the pids of QEMU processes, as bash asks
 # for them (COMP_WORDS, COMP_CWORD).

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Attacks by another local user (vmlock(1), LOCKSPACE, HANDOVER, revoke,
 # DRIVERS): lease files planted or removed in a shared lockspace, a fake
 # handover offer, revoke and processes that took the lock later, inquire

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Shared setup for the vmlock bats suites: every suite does `load helpers`.
 #
 # VMLOCK: the binary under test, required (make check exports it), e.g.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # vmlock inquire and vmlock revoke.
 
 bats_require_minimum_version 1.5.0

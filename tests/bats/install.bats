@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # What make install and the Debian packages put where: the binary, the
 # modules (no libtool archives), man pages that name the configured
 # version and module directory, the headers and vmlock.pc, the bash
@@ -133,6 +135,5 @@ make_var() {
 	assert_output --regexp "__v?f?printf_chk|__v?s?n?printf_chk"
 	command -v lintian >/dev/null || skip "lintian is not installed: packages built, not checked"
 	run lintian --fail-on error "$build/vmlock_${version}_"*.changes
-	[[ $status == 0 ]] || fail "lintian: $output"
-	refute_line --regexp "^E: "
+	[[ $status == 0 && $'\n'$output != *$'\nE: '* ]] || fail "lintian: $output"
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Live migration under vmlock (vmlock(1), HANDOVER): `vmlock handover` on
 # the source side, `vmlock run --incoming` on the target side, real QEMU
 # processes migrating over a unix socket, and a third launcher that must be

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # What vmlock prints for people and scripts: the inquire table (columns,
 # raw, headings, --pid, --busy), JSON (compact and pretty, valid UTF-8),
 # and names taken from outside (paths, VM names, commands) that must not

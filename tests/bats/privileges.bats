@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Privileges and the configuration file: vmlock(1), run (--user, --group,
 # --clear-groups, --keep-cap, --no-new-privs, --config), and vmlock.conf(5).
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The reader opens nodes as QEMU 7.2 does: short booleans and repeated
 # keys, backing.* options, nodes used by reference, colons in names,
 # filter and test drivers, headers past the first KiB, tool commands,

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The sanlock driver module, against real sanlock daemons that this file
 # starts itself: no watchdog, under a temporary run directory, one daemon
 # per "host" (host_id 1 and 2 on this one machine), the lockspace written

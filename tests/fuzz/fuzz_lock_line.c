@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* libFuzzer target: the lock lines of /proc/locks and of fdinfo, one per
  * input line, each one classified as vmlock's lock bytes would be. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* libFuzzer target: QEMU's JSON dialect as the reader flattens it
  * (-blockdev {...}, json: file names). */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* libFuzzer target: the QemuOpts/keyval reader (-drive, -blockdev,
  * -device). The first byte picks the implied key: none, "driver" (as for
  * -blockdev) or "file". */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The racing stress test of vmlock's mode matrix, through the real
  * `vmlock run`: workers launch holders of a few images in random modes,
  * some failing at once when busy, some with --wait 0.2 and some with

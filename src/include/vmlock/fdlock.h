@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The file-lock engine: vmlock's lock bytes (vmlock(1), LOCK BYTES) as
  * OFD locks on a file that carries them, the image itself or a lease
  * file of the lockspace directory. The fcntl and lockspace drivers are

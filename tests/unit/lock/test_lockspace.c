@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lockspace's trust in its lease files: a holder holds only through
  * a file of its own that no one else could remove or replace, checked on
  * the open fd after locking, and counts only while no other lease file

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/img.c (and tools.c, the options): qemu-img command lines,
  * what each command opens and writes. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/io.c: qemu-io (its -c commands) and qemu-nbd command lines. */
 #include "config.h"
 #include "qemu_cmd.h"

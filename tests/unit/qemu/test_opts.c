@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/opts.c: the QemuOpts and keyval grammar, on its own and as
  * -drive reads it. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/system.c: the qemu-system command line: options and their
  * values, legacy disk options, how -drive, -blockdev and -device
  * arguments are read, -set, -readconfig, -name. What the items mean for

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/util/util.c: strings, booleans and seconds as vmlock.conf and QEMU
  * spell them, growable arrays, file identities, fds off stdio. */
 #include "config.h"
