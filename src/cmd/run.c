@@ -297,7 +297,6 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 	struct vl_identity id = identity(o);
 	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
 				      .incoming = o->incoming };
-	struct timespec t0, t1;
 	char *path = NULL;
 	struct timespec t0, t1;
 	int rc = resolve_command(o->command[0], &path, e);
