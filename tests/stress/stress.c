@@ -146,9 +146,18 @@ static bool in_table(struct table *t, int img, pid_t pid, bool as_source)
 	return found;
 }
 
+static volatile sig_atomic_t released;
+
+static void on_release(int sig)
+{
+	(void)sig;
+	released = 1;
+}
+
 /* --hold TABLE IMAGE MODE MS SOURCE: what vmlock runs. SOURCE -1: a
  * handover source, which holds until its target is in (as a migrated
- * source QEMU quits), at most 3 s; > 0: the target of that source. */
+ * source QEMU quits) or its worker gives up on the pair (SIGUSR1), at
+ * most 3 s; > 0: the target of that source. */
 static int hold(char **argv)
 {
 	struct table *t = map_table(argv[2], false);
@@ -158,9 +167,10 @@ static int hold(char **argv)
 
 	if (!t || img < 0 || img >= MAX_IMAGES)
 		return 66;
+	signal(SIGUSR1, on_release);
 	enter(t, img, &me);
 	if (source < 0)
-		for (double end = now() + 3; now() < end &&
+		for (double end = now() + 3; now() < end && !released &&
 		     !in_table(t, img, me.pid, true);)
 			nap_ms(1);
 	nap_ms(ms);
@@ -313,6 +323,7 @@ static void handover_pair(struct run *r, struct table *t, int img)
 			   src);
 	int dst_rc = reap(dst), ho_rc = reap(ho);
 
+	kill(src, SIGUSR1);	/* our child: no target is coming any more */
 	count(r, t, reap(src));
 	count(r, t, dst_rc);
 	if (up && dst_rc == 0 && ho_rc == 0)
