@@ -106,6 +106,14 @@ one_case() {
 	assert_failure 1
 }
 
+@test "oracle: a QEMU that never starts is no pass" {
+	one_case
+	oracle --fixed "$CASES" --cases 0 --qemu false
+	assert_failure 1
+	assert_line --partial "overlay qemu-refused: "
+	assert_line "oracle: 1 of 1 cases did not start QEMU or build their images: the harness does not work here"
+}
+
 @test "oracle: a refused line is vmlock-refused, not unsafe" {
 	fake_vmlock 'echo "vmlock: cannot read this" >&2; exit 64'
 	one_case

@@ -531,6 +531,9 @@ class Gen:
             if self.chance(0.25):
                 self.tag("repeat-key")
                 keys.append((key, self.bool_word(not value)))
+        if sum(k in ("readonly", "noreadonly") for k, _ in keys) > 1:
+            # QEMU renames readonly= to read-only= last value first
+            self.tag("readonly-alias-repeated")
         if self.chance(0.1):
             self.tag("media-cdrom")
             keys.append(("media", "cdrom"))
@@ -573,7 +576,7 @@ class Gen:
         if interface == "none" and self.pc:
             self.device(ident, readonly)
         if self.chance(0.1):
-            self.set_option(ident, img)
+            self.set_option(ident, img, keys)
 
     def interface(self, keys, readonly):
         """if=: none (a device is attached on a PC), virtio, or ide with
@@ -611,12 +614,16 @@ class Gen:
         self.step("write", cfg, *lines)
         self.args += ["-readconfig", cfg]
 
-    def set_option(self, ident, img):
+    def set_option(self, ident, img, keys):
+        """-set drive.ID.KEY=VALUE after the -drive with those keys."""
         self.tag("set")
         key, value = self.pick((("readonly", self.bool_word(self.chance(0.5))),
                                 ("snapshot", self.bool_word(self.chance(0.5))),
                                 ("file", self.spell(img.path, True)),
                                 ("cache", "writeback")))
+        if key == "readonly" and any(k in ("readonly", "noreadonly")
+                                     for k, _ in keys):
+            self.tag("readonly-alias-repeated")
         self.args += ["-set", "drive.%s.%s=%s" % (ident, key, value)]
 
     # -- legacy options and bare images --------------------------------------

@@ -242,8 +242,9 @@ def qemu_opens(qemu, case, d, files, patience):
     """(what QEMU holds open once it answers QMP, None) or (None, why it
     did not start)."""
     sock = os.path.join(d, "qmp.sock")
-    if len(sock) > 100:
-        return None, "socket path too long: " + sock
+    if len(sock) > 100:     # sun_path: 108 bytes
+        raise SystemExit("oracle: %s: socket path too long: use a shorter "
+                         "--tmpdir" % sock)
     err = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([qemu] + HARNESS + expand(case.args, d), cwd=d,
                             stdin=subprocess.DEVNULL,
