@@ -201,8 +201,18 @@ class Gen:
             return self.relative(link + "/../" + below.path[len("sub/deep/"):],
                                  odir)
         if style == "json":
-            file = {"driver": "file", "filename": "$D/" + below.path}
-            return "json:" + json.dumps({"driver": below.fmt, "file": file})
+            # a json: name has no directory: a relative filename in it is
+            # the current directory's ($D)
+            file = {"driver": "file", "filename": self.pick(("$D/", "")) +
+                    below.path}
+            if ":" in file["filename"].split("/")[0]:
+                self.tag("backing-json-colon")
+            node = {"driver": below.fmt, "file": file}
+            if self.chance(0.3):
+                # raw over the format (copy-on-read would want to write)
+                self.tag("backing-json-nested")
+                node = {"driver": "raw", "file": node}
+            return "json:" + json.dumps(node)
         name = self.relative(below.path, odir)
         return no_protocol(name) if self.chance(0.85) else name
 
@@ -285,7 +295,15 @@ class Gen:
         if self.chance(0.2):
             node["locking"] = self.pick(("off", "on", "auto"))
             self.tag("locking")
+        if self.chance(0.05):
+            node["read-only"] = False
         return node
+
+    def tag_children(self, node):
+        """Tags what QEMU makes of node's inline children: one that says
+        read-only=off is opened read-write under a read-only parent."""
+        if below_read_only_off(node):
+            self.tag("child-read-only-off")
 
     def format_node(self, img, refs, file=None):
         """The node tree opening img: format, file (file: that node in
@@ -327,8 +345,6 @@ class Gen:
             ref = refs is not None and self.chance(0.4)
             self.tag("backing-ref" if ref else "backing-inline")
             sub = self.format_node(below, refs if ref else None)
-            if sub.get("read-only") is False:
-                self.tag("backing-read-only-off")
             node["backing"] = self.child(sub, refs, force=ref)
 
     def child(self, node, refs, force=None):
@@ -486,7 +502,9 @@ class Gen:
             "blkdebug", "blkverify", "x-image"))
         self.tag("drive-" + style)
         if style == "filter":
-            keys += self.flat(self.filter_node(img, None))
+            node = self.filter_node(img, None)
+            self.tag_children(node)
+            keys += self.flat(node)
         elif style == "blkdebug":
             conf = self.pick(("", self.fresh("dbg") + ".conf"))
             if conf:
@@ -504,14 +522,19 @@ class Gen:
             node = self.format_node(img, None)
             if node.get("read-only") is True:
                 self.tag("drive-json-read-only")
+            self.tag_children(node)
             keys.append(("file", "json:" + json.dumps(node)))
         elif style == "file":
             keys.append(("file", self.spell(img.path, True)))
-        elif style == "file+driver":
-            keys += [("file", self.spell(img.path, False)),
-                     ("file.driver", "file")]
         else:
-            keys.append(("file.filename", self.spell(img.path, False)))
+            name = self.spell(img.path, False)
+            if ":" in name.split("/")[0]:
+                # a local file to QEMU, whatever its colons
+                self.tag("drive-colon-local")
+            if style == "file+driver":
+                keys += [("file", name), ("file.driver", "file")]
+            else:
+                keys.append(("file.filename", name))
             if style == "filename+driver":
                 keys.append(("file.driver", "file"))
         return style
@@ -523,8 +546,9 @@ class Gen:
                 continue
             value = self.chance(0.5)
             if self.chance(0.3):
-                self.tag("short-bool")
-                keys.append(((key if value else "no" + key), None))
+                short = key if value else "no" + key
+                self.tag("short-bool-" + short)
+                keys.append((short, None))
             else:
                 self.tag(key)
                 keys.append((key, self.bool_word(value)))
@@ -643,7 +667,11 @@ class Gen:
         self.tag("legacy" + opt)
         if self.chance(0.15):
             self.tag("legacy-json")
-            name = "json:" + json.dumps(self.format_node(img, None))
+            node = self.format_node(img, None)
+            if node.get("read-only") is True:
+                self.tag("drive-json-read-only")
+            self.tag_children(node)
+            name = "json:" + json.dumps(node)
         else:
             name = self.spell(img.path, True)
         if opt == "bare":
@@ -665,11 +693,13 @@ class Gen:
             self.tag("blockdev")
             refs = []
             node = self.filter_node(img, refs)
+            for child in refs + [node]:
+                self.tag_children(child)
             for child in refs:
                 self.blockdev(child)
             name = self.blockdev(node)
             if self.pc and self.chance(0.7):
-                self.device(name, node.get("read-only") is True)
+                self.device(name, has_read_only(node))
 
     def case(self, name):
         head = ["-M", "pc" if self.pc else "none"]
@@ -679,6 +709,23 @@ class Gen:
             self.tag("snapshot-global")
             self.args.append("-snapshot")
         return Case(name, self.setup, head + self.args, sorted(self.tags))
+
+
+def has_read_only(node):
+    """Whether node or an inline node below it says read-only on."""
+    return node.get("read-only") is True or any(
+        isinstance(kid, dict) and has_read_only(kid)
+        for v in node.values() for kid in (v if isinstance(v, list) else [v]))
+
+
+def below_read_only_off(node):
+    """Whether an inline node below node says read-only off."""
+    for v in node.values():
+        for kid in v if isinstance(v, list) else [v]:
+            if isinstance(kid, dict) and (kid.get("read-only") is False or
+                                          below_read_only_off(kid)):
+                return True
+    return False
 
 
 def drive_readonly(keys):

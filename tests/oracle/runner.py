@@ -20,6 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 QMP = runpy.run_path(os.path.join(HERE, "..", "..", "examples", "qmp"))
 HARNESS = ["-S", "-nodefaults", "-no-user-config", "-display", "none",
            "-qmp", "unix:qmp.sock,server=on,wait=off"]
+# QEMU dies with the oracle, however the oracle ends (setpriv execs it:
+# the same pid).
+DIE_WITH_US = ["setpriv", "--pdeathsig", "KILL", "--"]
 
 UNSAFE = ("unsafe-missing", "unsafe-weaker")
 # Every class, worst first.
@@ -60,7 +63,8 @@ def quote(argv):
 def read_cases(path):
     """The cases of a cases.txt: blocks of "case NAME", then "tags T...",
     "known TAG[,TAG...] WHY", "setup ARGV" and "qemu ARGV" lines
-    (shell-quoted, "qemu" lines joined); "#" starts a comment line."""
+    (shell-quoted, "qemu" lines joined); "#" starts a comment line.
+    ValueError names the line that is wrong."""
     cases, cur = [], None
     with open(path) as f:
         for n, line in enumerate(f, 1):
@@ -78,10 +82,15 @@ def read_cases(path):
                 cur.tags = rest.split()
             elif word == "known":
                 cur.known = rest.strip()
-            elif word == "setup":
-                cur.setup.append(shlex.split(rest))
-            elif word == "qemu":
-                cur.args += shlex.split(rest)
+            elif word in ("setup", "qemu"):
+                try:
+                    argv = shlex.split(rest)
+                except ValueError as e:
+                    raise ValueError("%s: %s" % (where, e)) from None
+                if word == "setup":
+                    cur.setup.append(argv)
+                else:
+                    cur.args += argv
             else:
                 raise ValueError("%s: unknown line %r" % (where, word))
     return cases
@@ -246,7 +255,8 @@ def qemu_opens(qemu, case, d, files, patience):
         raise SystemExit("oracle: %s: socket path too long: use a shorter "
                          "--tmpdir" % sock)
     err = tempfile.TemporaryFile(mode="w+")
-    proc = subprocess.Popen([qemu] + HARNESS + expand(case.args, d), cwd=d,
+    proc = subprocess.Popen(DIE_WITH_US + [qemu] + HARNESS +
+                            expand(case.args, d), cwd=d,
                             stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=err,
                             env=dict(os.environ, TMPDIR=d))
