@@ -9,8 +9,8 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-ORACLE_SEED=${ORACLE_SEED:-1}
-ORACLE_CASES=${ORACLE_CASES:-40}
+ORACLE_SEED=${ORACLE_CHECK_SEED:-1}
+ORACLE_CASES=${ORACLE_CHECK_CASES:-40}
 
 setup() {
 	command -v "$QEMU" >/dev/null || fail "$QEMU not installed"
