@@ -205,7 +205,7 @@ class Gen:
             # the current directory's ($D)
             file = {"driver": "file", "filename": self.pick(("$D/", "")) +
                     below.path}
-            if ":" in file["filename"].split("/")[0]:
+            if looks_like_protocol(file["filename"]):
                 self.tag("backing-json-colon")
             node = {"driver": below.fmt, "file": file}
             if self.chance(0.3):
@@ -527,10 +527,7 @@ class Gen:
         elif style == "file":
             keys.append(("file", self.spell(img.path, True)))
         else:
-            name = self.spell(img.path, False)
-            if ":" in name.split("/")[0]:
-                # a local file to QEMU, whatever its colons
-                self.tag("drive-colon-local")
+            name = self.local_name(img.path)
             if style == "file+driver":
                 keys += [("file", name), ("file.driver", "file")]
             else:
@@ -579,7 +576,15 @@ class Gen:
         else:
             other = self.plain_image("raw")
             keys += [("backing.driver", "raw"),
-                     ("backing.file.filename", self.spell(other.path, False))]
+                     ("backing.file.filename", self.local_name(other.path))]
+
+    def local_name(self, path):
+        """path for a -drive key that names a local file whatever its
+        colons (file.filename=, file= beside file.driver=)."""
+        name = self.spell(path, False)
+        if looks_like_protocol(name):
+            self.tag("drive-colon-local")
+        return name
 
     def render_opts(self, keys):
         words = []
@@ -737,10 +742,15 @@ def drive_readonly(keys):
     return ro or ("media", "cdrom") in keys
 
 
+def looks_like_protocol(path):
+    """A colon before the first slash: a protocol prefix where QEMU reads
+    one (a top-level filename without a driver)."""
+    return ":" in path.split("/")[0]
+
+
 def no_protocol(path):
-    """path with no colon before its first slash, so that qemu-img does
-    not read a protocol prefix."""
-    return "./" + path if ":" in path.split("/")[0] else path
+    """path spelled so that QEMU reads no protocol prefix in it."""
+    return "./" + path if looks_like_protocol(path) else path
 
 
 def basename(path):
