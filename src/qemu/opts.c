@@ -60,6 +60,17 @@ static void read_element(const char **s, const char *implied_key,
 	}
 }
 
+void qemu_opts_add(struct qemu_kvlist *l, char *key, char *val)
+{
+	if ((!strcmp(key, "id") || !strcmp(key, "readonly")) &&
+	    qemu_kv_find(l, key)) {
+		free(key);	/* QEMU takes the first */
+		free(val);
+	} else {
+		qemu_kv_replace(l, key, val);
+	}
+}
+
 int qemu_opts_parse(const char *s, const char *implied_key,
 		    struct qemu_kvlist *out, struct vl_error *e)
 {
@@ -72,13 +83,7 @@ int qemu_opts_parse(const char *s, const char *implied_key,
 			free(val);
 			return vl_fail(e, EX_USAGE, "empty key");
 		}
-		if ((!strcmp(key, "id") || !strcmp(key, "readonly")) &&
-		    qemu_kv_find(out, key)) {
-			free(key);	/* QEMU takes the first */
-			free(val);
-		} else {
-			qemu_kv_replace(out, key, val);
-		}
+		qemu_opts_add(out, key, val);
 		if (*s == ',')
 			s++;
 	}
