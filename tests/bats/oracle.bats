@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The differential test (tests/oracle): vmlock's plan against the files a
 # real QEMU, paused with -S, holds open. The fixed cases of
 # tests/oracle/cases.txt and a fixed seed of random ones must show nothing

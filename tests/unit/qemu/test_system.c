@@ -65,6 +65,9 @@ static void test_set(void)
 {
 	expect("excl:/cwd/b", Q, "-drive", "file=a,id=d0", "-set",
 	       "drive.d0.file=b");
+	/* -set adds a readonly after the first: QEMU reads the first */
+	expect("excl:/cwd/a", Q, "-drive", "file=a,id=d0,readonly=off", "-set",
+	       "drive.d0.readonly=on");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,id=d0", "-set",
 	       "drive.d0.readonly=on");
 	expect("excl:/cwd/a", Q, "-drive", "file=a,id=d0", "-set",
