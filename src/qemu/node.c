@@ -26,6 +26,8 @@
  * QEMU's own graphs are far shallower. */
 #define NODE_NEST_MAX 64
 
+static const struct qemu_kvlist no_options;
+
 static int node_fail(struct reader *r, const struct node_in *in,
 		     const char *prefix, const char *what)
 {
@@ -36,6 +38,8 @@ static int node_fail(struct reader *r, const struct node_in *in,
 static const char *opt(const struct qemu_kvlist *kv, const char *prefix,
 		       const char *key)
 {
+	if (!kv->n)
+		return NULL;	/* a chain's nodes: no option, no string */
 	char *full = vl_asprintf("%s%s", prefix, key);
 	const char *v = qemu_kv_get(kv, full);
 
@@ -46,6 +50,8 @@ static const char *opt(const struct qemu_kvlist *kv, const char *prefix,
 static bool has_sub(const struct qemu_kvlist *kv, const char *prefix,
 		    const char *key)
 {
+	if (!kv->n)
+		return false;
 	char *sub = vl_asprintf("%s%s.", prefix, key);
 	bool has = qemu_kv_has_prefix(kv, sub);
 
@@ -99,17 +105,13 @@ static void add_disk(struct reader *r, const struct node_in *in,
 	};
 }
 
-/* The driver that opens a file name given as a string: a device, a
- * protocol prefix (only when the name was given positionally), else a
- * file. */
+/* The driver that opens a file name given as a string: a protocol
+ * prefix (only when the name was given positionally), else a file (QEMU
+ * takes a device node for host_device or host_cdrom: a local file too). */
 static const struct qemu_driver *driver_of_name(const char *name, bool parsed)
 {
-	struct stat st;
 	size_t n = strcspn(name, ":/");
 
-	if (vl_starts_with(name, "/dev/cdrom") ||
-	    (stat(name, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode))))
-		return qemu_find_driver("host_device");
 	if (!parsed || name[n] != ':')
 		return qemu_find_driver("file");
 	char *prefix = vl_strndup(name, n);
@@ -297,16 +299,22 @@ static int open_child(struct reader *r, const struct qemu_kvlist *kv,
 		      const char *prefix, const char *key,
 		      const struct node_in *in, struct node_out *out)
 {
-	char *full = vl_asprintf("%s%s", prefix, key);
-	struct qemu_kv *ref = qemu_kv_find(kv, full);
-	char *sub = vl_asprintf("%s.", full);
+	char *full, *sub;
+	struct qemu_kv *ref;
 	int rc = 0;
 
 	*out = (struct node_out){0};
+	if (!kv->n)	/* no option anywhere: the positional name alone */
+		return in->positional ? graph_open_node(r, kv, "", in, out) : 0;
+	full = vl_asprintf("%s%s", prefix, key);
+	ref = qemu_kv_find(kv, full);
+	sub = vl_asprintf("%s.", full);
 	if (ref && ref->val && *ref->val)
 		rc = open_reference(r, in, ref->val, false, out);
-	else if (in->positional || qemu_kv_has_prefix(kv, sub))
+	else if (qemu_kv_has_prefix(kv, sub))
 		rc = graph_open_node(r, kv, sub, in, out);
+	else if (in->positional)	/* no option below: no long prefix */
+		rc = graph_open_node(r, &no_options, "", in, out);
 	free(full);
 	free(sub);
 	return rc;
@@ -404,7 +412,10 @@ static int open_backing(struct reader *r, const struct qemu_kvlist *kv,
 		if (h && h->backing_format && !opt(kv, sub, "driver"))
 			bi.driver = h->backing_format;
 		bi.overlay = file->data;
-		rc = graph_open_node(r, kv, sub, &bi, &o);
+		/* a chain's nodes have no options: no prefix growing with depth */
+		rc = qemu_kv_has_prefix(kv, sub)
+		     ? graph_open_node(r, kv, sub, &bi, &o)
+		     : graph_open_node(r, &no_options, "", &bi, &o);
 	}
 	free_out(&o);
 	free(full);
