@@ -141,7 +141,7 @@ hold_lease() {	# hold_lease UID ARGS...: vmlock run ARGS -- sleep, as UID, held
 	[[ -z $(find "$SPACE" -user "$UM") ]] || fail "M's files are left: $(ls -l "$SPACE")"
 }
 
-@test "lockspace: M's held lease of a name refuses A as a holder would; A's a second M" {
+@test "lockspace: M's held lease of a name keeps A out as any holder would, and A's keeps M out" {
 	hold_lease "$UM" --lease vm-42
 	run -75 --separate-stderr as "$UA" "$VMLOCK" run --lockspace "$SPACE" --lease vm-42 -- true
 	[[ $stderr == *"lease:vm-42: busy: wanted exclusive, held exclusive by a process of this host not visible to you"* ]] ||

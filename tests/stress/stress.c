@@ -156,8 +156,8 @@ static void on_release(int sig)
 
 /* --hold TABLE IMAGE MODE MS SOURCE: what vmlock runs. SOURCE -1: a
  * handover source, which holds until its target is in (as a migrated
- * source QEMU quits) or its worker gives up on the pair (SIGUSR1), at
- * most 3 s; > 0: the target of that source. */
+ * source QEMU quits) or its worker is done with the pair (SIGUSR1), at
+ * most 60 s; > 0: the target of that source. */
 static int hold(char **argv)
 {
 	struct table *t = map_table(argv[2], false);
@@ -170,7 +170,7 @@ static int hold(char **argv)
 	signal(SIGUSR1, on_release);
 	enter(t, img, &me);
 	if (source < 0)
-		for (double end = now() + 3; now() < end && !released &&
+		for (double end = now() + 60; now() < end && !released &&
 		     !in_table(t, img, me.pid, true);)
 			nap_ms(1);
 	nap_ms(ms);
@@ -323,7 +323,7 @@ static void handover_pair(struct run *r, struct table *t, int img)
 			   src);
 	int dst_rc = reap(dst), ho_rc = reap(ho);
 
-	kill(src, SIGUSR1);	/* our child: no target is coming any more */
+	kill(src, SIGUSR1);	/* our child: the pair is over */
 	count(r, t, reap(src));
 	count(r, t, dst_rc);
 	if (up && dst_rc == 0 && ho_rc == 0)
