@@ -108,11 +108,12 @@ one_case() {
 	assert_failure 1
 }
 
-@test "oracle: a QEMU that never starts is no pass" {
-	one_case
-	oracle --fixed "$CASES" --cases 0 --qemu false
+@test "oracle: a QEMU that never starts is no pass, and no verdict on a known bug" {
+	one_case overlay "known fmt-qcow2 the backing file is left out"
+	oracle --fixed "$CASES" --cases 0 --qemu false --allow-known
 	assert_failure 1
 	assert_line --partial "overlay qemu-refused: "
+	assert_line "overlay: marked known, but no verdict: qemu-refused"
 	assert_line "oracle: 1 of 1 cases did not start QEMU or build their images: the harness does not work here"
 }
 

@@ -249,11 +249,23 @@ def open_files(pid, files):
 
 def qemu_opens(qemu, case, d, files, patience):
     """(what QEMU holds open once it answers QMP, None) or (None, why it
-    did not start)."""
+    did not start). A QEMU still alive but silent after patience seconds
+    (a loaded machine) gets one more try, with twice the patience."""
     sock = os.path.join(d, "qmp.sock")
     if len(sock) > 100:     # sun_path: 108 bytes
         raise SystemExit("oracle: %s: socket path too long: use a shorter "
                          "--tmpdir" % sock)
+    for wait in (patience, 2 * patience):
+        opened, why, slow = qemu_try(qemu, case, d, files, sock, wait)
+        if not slow:
+            break
+    return opened, why
+
+
+def qemu_try(qemu, case, d, files, sock, patience):
+    """One QEMU: (opened, why not, whether it was alive but silent)."""
+    if os.path.exists(sock):
+        os.unlink(sock)
     err = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(DIE_WITH_US + [qemu] + HARNESS +
                             expand(case.args, d), cwd=d,
@@ -269,11 +281,12 @@ def qemu_opens(qemu, case, d, files, patience):
         with QMP["QMP"](sock, timeout=patience, waiting=alive,
                         io_timeout=patience) as q:
             q.call("query-status")
-            return open_files(proc.pid, files), None
+            return open_files(proc.pid, files), None, False
     except QMP["QMPError"] as e:
+        slow = proc.poll() is None
         err.seek(0)
         lines = err.read().strip().splitlines()
-        return None, (lines[-1] if lines else str(e))
+        return None, (lines[-1] if lines and not slow else str(e)), slow
     finally:
         stop(proc, patience)
         err.close()
