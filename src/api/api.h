@@ -14,7 +14,7 @@ bool vl_modes_compatible(enum vl_mode a, enum vl_mode b);
 enum vl_mode vl_mode_stronger(enum vl_mode a, enum vl_mode b);
 
 void vl_holders_free(struct vl_holders *h);
-/* "holder", "incoming", "offer", "foreign". */
+/* "holder", "incoming", "offer", "foreign", "qemu". */
 const char *vl_role_name(enum vl_role role);
 
 struct vl_resource *vl_reslist_add(struct vl_reslist *l, enum vl_kind kind,

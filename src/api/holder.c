@@ -30,6 +30,7 @@ const char *vl_role_name(enum vl_role role)
 	case VL_ROLE_INCOMING: return "incoming";
 	case VL_ROLE_OFFER: return "offer";
 	case VL_ROLE_FOREIGN: return "foreign";
+	case VL_ROLE_QEMU: return "qemu";
 	default: return "holder";
 	}
 }
@@ -39,6 +40,7 @@ char *vl_holder_describe(const struct vl_holder *h)
 	const char *role = h->role == VL_ROLE_HOLDER ? "" :
 			   h->role == VL_ROLE_INCOMING ? ", incoming handover" :
 			   h->role == VL_ROLE_OFFER ? ", handover offer" :
+			   h->role == VL_ROLE_QEMU ? ", QEMU's own image lock" :
 			   ", a lock manager outside vmlock";
 
 	if (h->remote)

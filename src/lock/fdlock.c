@@ -5,6 +5,7 @@
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "lock/qemulocks.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -122,9 +123,14 @@ static int lock_error(const struct vl_resource *r, int err, struct vl_error *e)
 
 static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
 {
-	if (incoming && r->mode == VL_EXCLUSIVE)
-		return lp_lock_incoming(r->fd, &r->slot, c);
-	return lp_lock(r->fd, r->mode, c);
+	int rc = incoming && r->mode == VL_EXCLUSIVE
+		 ? lp_lock_incoming(r->fd, &r->slot, c)
+		 : lp_lock(r->fd, r->mode, c);
+
+	/* a slot is taken beside the source QEMU's own locks */
+	if (!rc && r->slot < 0 && (rc = ql_check(r->fd, r->mode, c)))
+		lp_unlock(r->fd);
+	return rc;
 }
 
 /* Every lock is held: tell each handover source its slot is taken. */

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
+#include "lock/qemulocks.h"
 #include "util/proc.h"
 #include "util/util.h"
 
@@ -93,23 +94,17 @@ struct proc {
 
 static void look_up_process(struct proc *p)
 {
-	size_t len;
-	char *cmdline;
+	int argc;
+	char **argv;
 
 	if (p->looked_up)
 		return;
 	p->looked_up = true;
 	p->command = vl_read_line(p->dirfd, "comm");
-	cmdline = vm_name ? vl_read_small(p->dirfd, "cmdline", &len) : NULL;
-	if (!cmdline)
-		return;
-	char *argv[256];
-	int argc = 0;
-	for (size_t i = 0; i < len && argc < 255; i += strlen(cmdline + i) + 1)
-		argv[argc++] = cmdline + i;
-	argv[argc] = NULL;
-	p->name = vm_name(argc, argv);
-	free(cmdline);
+	argv = vm_name ? vl_read_argv(p->dirfd, &argc) : NULL;
+	if (argv)
+		p->name = vm_name(argc, argv);
+	free(argv);
 }
 
 static void add_holder(struct holders_target *t, struct proc *p,
@@ -120,6 +115,8 @@ static void add_holder(struct holders_target *t, struct proc *p,
 		    t->holders.v[i].role == role &&
 		    t->holders.v[i].mode == mode)
 			return;
+	if (!ql_merge_holder(&t->holders, p->pid, mode, role))
+		return;
 	look_up_process(p);
 	struct vl_holder *h = vl_holders_add(&t->holders);
 	h->pid = p->pid;
@@ -131,13 +128,7 @@ static void add_holder(struct holders_target *t, struct proc *p,
 
 static char *fd_target(int fddir, const char *fdname)
 {
-	char target[4096];
-	ssize_t len = readlinkat(fddir, fdname, target, sizeof target - 1);
-
-	if (len <= 0)
-		return NULL;
-	target[len] = 0;
-	return vl_strdup(target);
+	return vl_read_link(fddir, fdname);
 }
 
 static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
@@ -156,9 +147,10 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 				   O_CLOEXEC);
 	char *info = vl_read_small(p->fdinfo, fdname, NULL);
 	enum vl_mode mode;
-	enum vl_role role;
+	enum vl_role role = VL_ROLE_QEMU;
 	off_t byte;
-	if (info && classify_fdinfo(info, &mode, &role, &byte)) {
+	if (info && (classify_fdinfo(info, &mode, &role, &byte) ||
+		     ql_seen(&hit->qemu, info, &mode))) {
 		add_holder(hit, p, mode, role);
 		if (!hit->path)
 			hit->path = fd_target(fddir, fdname);
@@ -241,44 +233,62 @@ bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 	return true;
 }
 
-int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
+int holders_each_fd(long pid, pid_fd_fn *fn, void *arg)
 {
 	char dir[64];
 	struct dirent *de;
-	size_t cap = 0;
 	DIR *d;
 
 	snprintf(dir, sizeof dir, "/proc/%ld/fd", pid);
-	*out = NULL;
-	*n = 0;
 	if (!(d = opendir(dir)))
 		return errno;
 	int procdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	while ((de = readdir(d))) {
 		char info_path[300];
 		struct stat st;
-		enum vl_mode mode;
-		enum vl_role role;
-		off_t byte;
 
 		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, 0))
 			continue;
 		snprintf(info_path, sizeof info_path, "../fdinfo/%s", de->d_name);
 		char *info = vl_read_small(procdir, info_path, NULL);
-		if (info && classify_fdinfo(info, &mode, &role, &byte) &&
-		    role != VL_ROLE_FOREIGN) {
-			*VL_PUSH(*out, *n, cap) = (struct pid_lock){
-				.fd = atoi(de->d_name), .dev = st.st_dev,
-				.ino = st.st_ino, .mode = mode, .role = role,
-				.byte = byte,
-				.path = fd_target(dirfd(d), de->d_name),
-			};
-		}
+		fn(dirfd(d), de->d_name, &st, info, arg);
 		free(info);
 	}
 	close(procdir);
 	closedir(d);
 	return 0;
+}
+
+struct pid_locks {
+	struct pid_lock *v;
+	size_t n, cap;
+};
+
+static void add_pid_lock(int fddir, const char *fdname, const struct stat *st,
+			 const char *fdinfo, void *arg)
+{
+	struct pid_locks *l = arg;
+	enum vl_mode mode;
+	enum vl_role role;
+	off_t byte;
+
+	if (fdinfo && classify_fdinfo(fdinfo, &mode, &role, &byte) &&
+	    role != VL_ROLE_FOREIGN)
+		*VL_PUSH(l->v, l->n, l->cap) = (struct pid_lock){
+			.fd = atoi(fdname), .dev = st->st_dev, .ino = st->st_ino,
+			.mode = mode, .role = role, .byte = byte,
+			.path = fd_target(fddir, fdname),
+		};
+}
+
+int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
+{
+	struct pid_locks l = {0};
+	int rc = holders_each_fd(pid, add_pid_lock, &l);
+
+	*out = l.v;
+	*n = l.n;
+	return rc;
 }
 
 void pid_locks_free(struct pid_lock *l, size_t n)

@@ -4,6 +4,8 @@
 #ifndef VMLOCK_LOCK_HOLDERS_H
 #define VMLOCK_LOCK_HOLDERS_H
 
+#include "lock/qemulocks.h"
+
 #include <vmlock/driver.h>
 
 #include <sys/stat.h>
@@ -14,6 +16,7 @@ struct holders_target {
 	ino_t ino;
 	char *path;		/* found from a holder's fd when NULL */
 	struct vl_holders holders;
+	struct ql_use qemu;	/* QEMU's own locks of the processes seen */
 };
 
 /* Holders of the file open on fd (-1 when unreadable) with identity st:
@@ -41,6 +44,12 @@ struct pid_lock {
  * errno (ESRCH: no such process; EACCES: not ours to look at). */
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
 void pid_locks_free(struct pid_lock *l, size_t n);
+
+/* Calls fn for every fd of pid that refers to a file, with its fdinfo
+ * (NULL when unreadable). Returns 0 or the errno of opening the fds. */
+typedef void pid_fd_fn(int fddir, const char *fdname, const struct stat *st,
+		       const char *fdinfo, void *arg);
+int holders_each_fd(long pid, pid_fd_fn *fn, void *arg);
 
 /* Calls fn for every byte-range lock (POSIX or OFD) that /proc/locks
  * lists, waiters aside; readable by anyone. False if unreadable. */

@@ -1,4 +1,5 @@
-/* Small files of /proc and /sys, read in one go. */
+/* Small files of /proc and /sys, read in one go; command lines; another
+ * process's fds, through a pidfd. */
 #ifndef VMLOCK_UTIL_PROC_H
 #define VMLOCK_UTIL_PROC_H
 
@@ -11,5 +12,23 @@
  * cannot be read. Newly allocated. */
 char *vl_read_small(int dirfd, const char *name, size_t *len);
 /* vl_read_line(), its first line, is in <vmlock/util.h>. */
+
+/* The target of the symbolic link name (relative to dirfd), such as an
+ * fd of /proc/PID/fd; NULL when it cannot be read. Newly allocated. */
+char *vl_read_link(int dirfd, const char *name);
+/* The command line of the process whose /proc directory is dirfd, whole
+ * (up to 1 MiB), split into a NULL-ended argv of *argc strings, in one
+ * allocation: free(argv) frees it all. NULL when unreadable or empty
+ * (a kernel thread, a zombie). */
+char **vl_read_argv(int dirfd, int *argc);
+
+/* A pidfd of process pid (close-on-exec), or -1 with errno (ESRCH: gone;
+ * ENOSYS: a kernel before Linux 5.3). */
+int vl_pidfd_open(long pid);
+/* A copy in this process (close-on-exec) of fd number fd of the process
+ * of pidfd: the same open file description, so a lock set through it is
+ * that process's (pidfd_getfd(2), Linux 5.6; the caller must be allowed
+ * to ptrace it). -1 with errno (EPERM: not allowed; EBADF: no such fd). */
+int vl_pidfd_getfd(int pidfd, int fd);
 
 #endif

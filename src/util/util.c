@@ -160,6 +160,25 @@ bool vl_parse_bool(const char *s, bool *value)
 	return *value || vl_in_list(s, no);
 }
 
+char *vl_escape(const char *s)
+{
+	char *out = vl_malloc(4 * strlen(s) + 1), *q = out;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\\' || c == '\n' || c == '\t') {
+			*q++ = '\\';
+			*q++ = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
+		} else if (c < 0x20 || c == 0x7f) {
+			q += sprintf(q, "\\x%02x", c);
+		} else {
+			*q++ = (char)c;
+		}
+	}
+	*q = 0;
+	return out;
+}
+
 void *vl_grow(void *v, size_t *cap, size_t size)
 {
 	*cap = *cap ? 2 * *cap : 8;

@@ -27,6 +27,11 @@ bool vl_parse_bool(const char *s, bool *value);
 /* A number of seconds: a decimal >= 0 (at most 1e9), or -1 for forever. */
 bool vl_parse_seconds(const char *s, double *out);
 
+/* s as a line of a table shows it: control characters, DEL and '\' as
+ * escapes (\n, \t, \\, \xHH), so that a name taken from outside
+ * cannot end a line or forge a row; the rest as it is. Newly allocated. */
+char *vl_escape(const char *s);
+
 /* Growable arrays: a pointer, a count and a capacity. VL_PUSH makes room
  * for one more element and returns a pointer to it (uninitialised). */
 void *vl_grow(void *v, size_t *cap, size_t size);

@@ -20,7 +20,7 @@ extern "C" {
 
 /* Bumped whenever struct vl_driver or what it points to changes; vmlock
  * refuses a module built for another value. */
-#define VL_DRIVER_ABI 2
+#define VL_DRIVER_ABI 3
 
 /* A module defines VL_DRIVER_DEFINE(name) = { ... }; the same source
  * built into vmlock (VL_BUILTIN) defines vl_driver_NAME instead. */
@@ -36,6 +36,7 @@ enum vl_role {
 	VL_ROLE_INCOMING,	/* a migration target, through a handover slot */
 	VL_ROLE_OFFER,		/* a migration source offering it */
 	VL_ROLE_FOREIGN,	/* a lock manager outside vmlock (virtlockd) */
+	VL_ROLE_QEMU,		/* QEMU's own image locks, no vmlock lock */
 };
 
 /* One holder of a resource, as a driver sees it. */

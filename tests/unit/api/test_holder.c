@@ -42,11 +42,16 @@ int main(void)
 		    (struct vl_holder){ .pid = -1, .remote = true,
 					.role = VL_ROLE_FOREIGN },
 		    "remote holder, role foreign");
+	describe_is("pid 42 (qemu-system-x86, VM \"web\", QEMU's own image lock)",
+		    (struct vl_holder){ .pid = 42, .command = "qemu-system-x86",
+					.name = "web", .role = VL_ROLE_QEMU },
+		    "pid 42, VM web, role qemu");
 	ok(!strcmp(vl_role_name(VL_ROLE_HOLDER), "holder") &&
 	   !strcmp(vl_role_name(VL_ROLE_INCOMING), "incoming") &&
 	   !strcmp(vl_role_name(VL_ROLE_OFFER), "offer") &&
-	   !strcmp(vl_role_name(VL_ROLE_FOREIGN), "foreign"),
-	   "role names of holder, incoming, offer, foreign");
+	   !strcmp(vl_role_name(VL_ROLE_FOREIGN), "foreign") &&
+	   !strcmp(vl_role_name(VL_ROLE_QEMU), "qemu"),
+	   "role names of holder, incoming, offer, foreign, qemu");
 
 	for (int i = 0; i < 20; i++)
 		vl_holders_add(&hs)->command = vl_asprintf("c%d", i);
