@@ -363,3 +363,55 @@ size_t lp_probe(int fd, struct lp_conflict *out, size_t max)
 		n = 1;
 	return n;
 }
+
+/* ---- changes in place, on an fd that holds a lock already ------------ */
+
+int lp_settle(int fd, struct lp_conflict *c)
+{
+	int rc = take(fd, F_WRLCK, class_span(VL_EXCLUSIVE), c);
+
+	/* the slot is this description's own: not in the way */
+	if (!rc)
+		rc = check_others(fd, VL_EXCLUSIVE, c);
+	if (!rc)
+		rc = take(fd, F_WRLCK, (struct span){ LP_LIBVIRT, 1 }, c);
+	if (rc)
+		lp_unsettle(fd);
+	return rc;
+}
+
+void lp_unsettle(int fd)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, class_span(VL_EXCLUSIVE), NULL);
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_LIBVIRT, 1 }, NULL);
+}
+
+void lp_drop_slot(int fd, int slot)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_SLOT0 + slot, 1 }, NULL);
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_ACCEPT0 + slot, 1 },
+	    NULL);
+}
+
+int lp_lower(int fd, enum vl_mode held, struct lp_conflict *c)
+{
+	/* converting a lock the description holds is atomic: readonly
+	 * first, then the stronger bytes go */
+	int rc = ofd(fd, F_OFD_SETLK, F_RDLCK, class_span(VL_READONLY), NULL);
+
+	if (rc)
+		return rc;
+	if (held == VL_SHARED &&
+	    probe(fd, F_WRLCK, class_span(VL_SHARED), c) == EAGAIN) {
+		ofd(fd, F_OFD_SETLK, F_UNLCK, class_span(VL_READONLY), NULL);
+		return EAGAIN;	/* another shared holder: stay shared */
+	}
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_EXCLUSIVE, 2 }, NULL);
+	return ofd(fd, F_OFD_SETLK, F_RDLCK, (struct span){ LP_LIBVIRT, 1 },
+		   NULL);
+}
+
+void lp_unguard(int fd)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_GUARD, 1 }, NULL);
+}

@@ -60,6 +60,25 @@ bool lp_slot_taken(int fd, int slot);
 int lp_accept(int fd, int slot);
 bool lp_slot_accepted(int fd, int slot);
 
+/* Changes in place, on an fd that holds a lock already (vmlock sync,
+ * through a copy of a QEMU's lock fd): never less held on the way.
+ *
+ * fd holds a handover slot: takes the exclusive lock beside it (class
+ * bytes, then byte 0), so that the slot may go. 0; EAGAIN with c filled
+ * (another holder, such as the migration source: nothing changed); or
+ * another errno. */
+int lp_settle(int fd, struct lp_conflict *c);
+/* Gives back what lp_settle took; the slot stays. */
+void lp_unsettle(int fd);
+/* Drops handover slot slot and its accept byte, nothing else. */
+void lp_drop_slot(int fd, int slot);
+/* Lowers the lock held on fd (exclusive or shared) to readonly. 0;
+ * EAGAIN with c filled (another shared holder: it stays shared); or
+ * another errno. */
+int lp_lower(int fd, enum vl_mode held, struct lp_conflict *c);
+/* Drops the guard lp_guard raised, nothing else. */
+void lp_unguard(int fd);
+
 /* What a lock at [start, end] of the given type, held by someone, stands
  * for. Returns false for bytes outside the protocol (QEMU's own, say). */
 bool lp_classify(off_t start, off_t end, short type, enum vl_mode *mode,

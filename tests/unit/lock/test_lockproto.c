@@ -211,6 +211,92 @@ static void test_race(void)
 	munmap(cs, sizeof *cs);
 }
 
+static int lock_byte(int fd, short type, off_t byte)
+{
+	struct flock fl = { .l_type = type, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* What a newcomer wanting readonly meets. */
+static int newcomer(struct lp_conflict *c)
+{
+	int fd = open_for(VL_READONLY);
+	int rc = lp_lock(fd, VL_READONLY, c);
+
+	close(fd);
+	return rc;
+}
+
+static void test_settle(void)
+{
+	int src = open_for(VL_EXCLUSIVE), dst = open_for(VL_EXCLUSIVE);
+	struct lp_conflict c = { 0 };
+	struct flock fl = { .l_type = F_RDLCK, .l_start = 0, .l_len = 1 };
+
+	lp_lock(src, VL_EXCLUSIVE, &c);
+	ok(lock_byte(dst, F_WRLCK, LP_SLOT0) == 0 &&
+	   lock_byte(dst, F_RDLCK, LP_ACCEPT0) == 0,
+	   "a target holds handover slot 0, accepted, beside its source");
+	ok(lp_settle(dst, &c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
+	   c.mode == VL_EXCLUSIVE,
+	   "settling the slot while the source holds: busy, the source named");
+	close(src);
+	ok(newcomer(&c) == EAGAIN && c.role == VL_ROLE_INCOMING,
+	   "after the refused settle the slot still holds (incoming)");
+	ok(lp_settle(dst, &c) == 0, "settling once the source is gone");
+	lp_drop_slot(dst, 0);
+	ok(newcomer(&c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
+	   c.mode == VL_EXCLUSIVE,
+	   "settled, slot dropped: an exclusive holder, no longer incoming");
+	int probe = open_for(VL_READONLY);
+	ok(fcntl(probe, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_WRLCK,
+	   "settled: byte 0 write-locked, as libvirt expects");
+	close(probe);
+	close(dst);
+}
+
+static void test_lower(void)
+{
+	int ex = open_for(VL_EXCLUSIVE), s1 = open_for(VL_SHARED);
+	int s2 = open_for(VL_SHARED), fd = open_for(VL_READONLY);
+	struct lp_conflict c = { 0 };
+
+	lp_lock(ex, VL_EXCLUSIVE, &c);
+	ok(lp_lower(ex, VL_EXCLUSIVE, &c) == 0,
+	   "lowering an exclusive lock to readonly");
+	ok(lp_lock(fd, VL_READONLY, &c) == 0 &&
+	   lp_lock(s1, VL_SHARED, &c) == EAGAIN && c.mode == VL_READONLY,
+	   "lowered: another readonly holder gets in, a shared one is refused");
+	close(ex);
+	close(fd);
+	ok(lp_lock(s1, VL_SHARED, &c) == 0 && lp_lock(s2, VL_SHARED, &c) == 0,
+	   "two shared holders");
+	ok(lp_lower(s1, VL_SHARED, &c) == EAGAIN && c.mode == VL_SHARED,
+	   "lowering one of two shared holders: refused, it stays shared");
+	ok(newcomer(&c) == EAGAIN && c.mode == VL_SHARED,
+	   "after the refused lowering a readonly newcomer still meets shared");
+	close(s2);
+	ok(lp_lower(s1, VL_SHARED, &c) == 0 && newcomer(&c) == 0,
+	   "the other shared holder gone: lowered, a readonly newcomer gets in");
+	close(s1);
+}
+
+static void test_unguard(void)
+{
+	int ex = open_for(VL_EXCLUSIVE);
+	struct lp_conflict c = { 0 };
+
+	lp_lock(ex, VL_EXCLUSIVE, &c);
+	lp_lower(ex, VL_EXCLUSIVE, &c);
+	ok(lp_guard(ex) == 0 && newcomer(&c) == EAGAIN,
+	   "a guard on a readonly holder's description: no newcomer");
+	lp_unguard(ex);
+	ok(newcomer(&c) == 0, "guard dropped: a readonly newcomer gets in, "
+	   "the holder's lock kept");
+	close(ex);
+}
+
 static void test_classify(void)
 {
 	enum vl_mode m;
@@ -253,6 +339,9 @@ int main(void)
 	test_qemu_bytes_untouched();
 	test_wait();
 	test_race();
+	test_settle();
+	test_lower();
+	test_unguard();
 	test_classify();
 	free(path);
 	testdir_remove(dir);
