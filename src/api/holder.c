@@ -55,6 +55,23 @@ char *vl_holder_describe(const struct vl_holder *h)
 			 h->command ? h->command : "?", role);
 }
 
+char *vl_holders_text(const struct vl_holders *h, long except)
+{
+	char *text = NULL;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (except && h->v[i].pid == except)
+			continue;
+		char *one = vl_holder_describe(&h->v[i]);
+		char *joined = vl_asprintf("%s%s%s", text ? text : "",
+					   text ? ", " : "", one);
+		free(one);
+		free(text);
+		text = joined;
+	}
+	return text ? text : vl_strdup("a holder that has gone");
+}
+
 struct vl_found *vl_found_add(struct vl_found_list *l, char *path)
 {
 	struct vl_found *f = VL_PUSH(l->v, l->n, l->cap);

@@ -10,12 +10,15 @@ int cmd_inquire(int argc, const char **argv);
 int cmd_revoke(int argc, const char **argv);
 int cmd_handover(int argc, const char **argv);
 int cmd_sanlock_join(int argc, const char **argv);
+int cmd_audit(int argc, const char **argv);
+int cmd_sync(int argc, const char **argv);
 
 #include "setup/conf.h"
 
 #include <vmlock/driver.h>
 
 #include <popt.h>
+#include <stdio.h>
 
 /* --driver, --lockspace, --config: every command that locks or looks. */
 struct vl_setup {
@@ -44,5 +47,11 @@ int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what);
  * be inquired is said and skipped, its code returned. */
 int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
 		    struct vl_found_list *out, struct vl_error *e);
+
+/* The table of audit's findings that are not ok (none: nothing). */
+struct audit_proc;
+void vl_print_findings(FILE *out, const struct audit_proc *p, size_t n);
+/* s as a JSON string, or null for NULL. */
+void vl_json_string(FILE *out, const char *s);
 
 #endif

@@ -6,6 +6,7 @@
 #include "util/util.h"
 #include "api/api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct vl_setup vl_setup = { .conf = { .backing = -1 } };
@@ -100,4 +101,23 @@ int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what)
 		return EX_USAGE;
 	}
 	return 0;
+}
+
+void vl_json_string(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
 }

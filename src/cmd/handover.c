@@ -91,18 +91,15 @@ int cmd_handover(int argc, const char **argv)
 	const struct vl_driver *drv;
 	struct vl_error e = {0};
 	double timeout = 60;
-	char *end = NULL;
 	long pid = 0;
 	int opt, rc = 0;
 
 	while ((opt = poptGetNextOpt(ctx)) > 0)
 		;
-	if (pid_arg)
-		pid = strtol(pid_arg, &end, 10);
 	if (opt < -1)
 		rc = vl_fail(&e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
 			     poptStrerror(opt));
-	else if (!pid_arg || *end || pid <= 0 || poptPeekArg(ctx))
+	else if (!pid_arg || !vl_parse_pid(pid_arg, &pid) || poptPeekArg(ctx))
 		rc = vl_fail(&e, EX_USAGE, "usage: vmlock handover --pid PID "
 			     "[--timeout SECONDS] | --adopt STATE --pid PID");
 	else if (timeout_arg && !vl_parse_seconds(timeout_arg, &timeout))

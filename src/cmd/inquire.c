@@ -28,25 +28,6 @@ static int held_mode(const struct vl_holders *h)
 	return mode;
 }
 
-static void json_string(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static void print_json(FILE *out, const struct vl_found_list *fl)
 {
 	const struct vl_found *f = fl->v;
@@ -56,9 +37,9 @@ static void print_json(FILE *out, const struct vl_found_list *fl)
 	for (size_t i = 0; i < n; i++) {
 		int mode = held_mode(&f[i].holders);
 		fputs(i ? ", {\"path\": " : "{\"path\": ", out);
-		json_string(out, f[i].path);
+		vl_json_string(out, f[i].path);
 		fputs(", \"mode\": ", out);
-		json_string(out, mode < 0 ? NULL : vl_mode_name(mode));
+		vl_json_string(out, mode < 0 ? NULL : vl_mode_name(mode));
 		fputs(", \"holders\": [", out);
 		for (size_t j = 0; j < f[i].holders.n; j++) {
 			const struct vl_holder *h = &f[i].holders.v[j];
@@ -70,9 +51,9 @@ static void print_json(FILE *out, const struct vl_found_list *fl)
 			fprintf(out, ", \"host\": \"%s\", \"mode\": \"%s\", "
 				"\"command\": ", h->remote ? "remote" : "local",
 				vl_mode_name(h->mode));
-			json_string(out, h->command);
+			vl_json_string(out, h->command);
 			fputs(", \"name\": ", out);
-			json_string(out, h->name);
+			vl_json_string(out, h->name);
 			fprintf(out, ", \"role\": \"%s\"}", vl_role_name(h->role));
 		}
 		fputs("]}", out);

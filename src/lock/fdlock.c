@@ -70,20 +70,6 @@ static void unlock_all(struct vl_reslist *l)
 			lp_unlock(l->v[i].fd);
 }
 
-static char *holders_text(const struct vl_holders *h)
-{
-	char *text = vl_strdup("");
-
-	for (size_t i = 0; i < h->n; i++) {
-		char *one = vl_holder_describe(&h->v[i]);
-		char *joined = vl_asprintf("%s%s%s", text, i ? ", " : "", one);
-		free(one);
-		free(text);
-		text = joined;
-	}
-	return text;
-}
-
 static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 		bool waited, struct vl_error *e)
 {
@@ -98,7 +84,7 @@ static int busy(const struct vl_resource *r, const struct lp_conflict *c,
 			held = h.v[i].mode;
 			break;
 		}
-	char *who = h.n ? holders_text(&h) : vl_strdup("a holder that has gone");
+	char *who = vl_holders_text(&h, 0);
 	char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
 	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s",
 		real ? real : vl_resource_label(r),

@@ -386,6 +386,15 @@ void lp_unsettle(int fd)
 	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_LIBVIRT, 1 }, NULL);
 }
 
+int lp_slot_of(off_t byte)
+{
+	if (byte >= LP_SLOT0 && byte < LP_SLOT0 + LP_SLOTS)
+		return (int)(byte - LP_SLOT0);
+	if (byte >= LP_ACCEPT0 && byte < LP_ACCEPT0 + LP_SLOTS)
+		return (int)(byte - LP_ACCEPT0);
+	return -1;
+}
+
 void lp_drop_slot(int fd, int slot)
 {
 	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_SLOT0 + slot, 1 }, NULL);

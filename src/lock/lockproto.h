@@ -70,6 +70,9 @@ bool lp_slot_accepted(int fd, int slot);
 int lp_settle(int fd, struct lp_conflict *c);
 /* Gives back what lp_settle took; the slot stays. */
 void lp_unsettle(int fd);
+/* The handover slot a lock starting at byte stands for (a slot or its
+ * accept byte), or -1. */
+int lp_slot_of(off_t byte);
 /* Drops handover slot slot and its accept byte, nothing else. */
 void lp_drop_slot(int fd, int slot);
 /* Lowers the lock held on fd (exclusive or shared) to readonly. 0;

@@ -53,6 +53,25 @@ int main(void)
 	   !strcmp(vl_role_name(VL_ROLE_QEMU), "qemu"),
 	   "role names of holder, incoming, offer, foreign, qemu");
 
+	struct vl_holder two[] = {
+		{ .pid = 5, .command = "qemu-img" },
+		{ .pid = 6, .command = "sleep", .role = VL_ROLE_OFFER },
+	};
+	struct vl_holders pair = { two, 2, 2 };
+	char *text = vl_holders_text(&pair, 0);
+	ok(!strcmp(text, "pid 5 (qemu-img), pid 6 (sleep, handover offer)"),
+	   "two holders, none left out: both, joined by \", \"");
+	free(text);
+	text = vl_holders_text(&pair, 5);
+	ok(!strcmp(text, "pid 6 (sleep, handover offer)"),
+	   "two holders, pid 5 left out: pid 6 alone");
+	free(text);
+	pair.n = 0;
+	text = vl_holders_text(&pair, 0);
+	ok(!strcmp(text, "a holder that has gone"),
+	   "no holder: \"a holder that has gone\"");
+	free(text);
+
 	for (int i = 0; i < 20; i++)
 		vl_holders_add(&hs)->command = vl_asprintf("c%d", i);
 	ok(hs.n == 20 && hs.cap >= 20 && hs.v[0].pid == -1 &&
