@@ -109,27 +109,19 @@ static void test_qemu_bytes_untouched(void)
 	close(fd);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_wait(void)
 {
 	int holder = open_for(VL_EXCLUSIVE), fd = open_for(VL_SHARED);
 	struct lp_conflict c;
 	struct vl_deadline d = vl_deadline_in(0.3);
-	double t0 = now();
+	double t0 = tap_now();
 
 	lp_lock(holder, VL_EXCLUSIVE, &c);
 	ok(lp_lock(fd, VL_SHARED, &c) == EAGAIN,
 	   "shared while another description holds exclusive: busy");
 	ok(lp_wait(fd, VL_SHARED, &c, &d) == ETIMEDOUT,
 	   "lp_wait for shared, exclusive held, deadline 0.3 s: times out");
-	double took = now() - t0;
+	double took = tap_now() - t0;
 	ok(took >= 0.25 && took < 2,
 	   "lp_wait with a 0.3 s deadline returns after about 0.3 s (%.3f s)",
 	   took);
@@ -141,13 +133,13 @@ static void test_wait(void)
 	}
 	close(holder);	/* the child still holds the OFD */
 	d = vl_deadline_in(-1);
-	t0 = now();
+	t0 = tap_now();
 	ok(lp_wait(fd, VL_SHARED, &c, &d) == 0 && lp_lock(fd, VL_SHARED, &c) == 0,
 	   "lp_wait for shared, forever, exclusive held by a child exiting "
 	   "after 0.2 s: wakes when it exits");
-	ok(now() - t0 >= 0.15,
+	ok(tap_now() - t0 >= 0.15,
 	   "lp_wait forever, holder exiting after 0.2 s: not before (%.3f s)",
-	   now() - t0);
+	   tap_now() - t0);
 	waitpid(child, NULL, 0);
 	close(fd);
 }

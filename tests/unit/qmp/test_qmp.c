@@ -247,14 +247,6 @@ static void test_fd_passing(void)
 	free(path);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_timeouts(void)
 {
 	char *path = vl_asprintf("%s/t.sock", dir);
@@ -266,18 +258,18 @@ static void test_timeouts(void)
 	struct qmp q;
 	struct vl_error e;
 	pid_t pid = server(path, silent);
-	double t0 = now();
+	double t0 = tap_now();
 
 	ok(qmp_connect(&q, path, 0.3, &e) == 69 &&
-	   strstr(e.msg, "timed out") && now() - t0 < 3,
+	   strstr(e.msg, "timed out") && tap_now() - t0 < 3,
 	   "no greeting within 0.3 s: 69 after about 0.3 s (%.2f s: %s)",
-	   now() - t0, e.msg);
+	   tap_now() - t0, e.msg);
 	stop(pid, true);
 	pid = server(path, mute);
 	qmp_connect(&q, path, 0.3, &e);
-	t0 = now();
+	t0 = tap_now();
 	ok(qmp_execute(&q, "query-status", NULL, -1, NULL, &e) == 69 &&
-	   now() - t0 < 3, "no reply within 0.3 s: 69 (%.2f s)", now() - t0);
+	   tap_now() - t0 < 3, "no reply within 0.3 s: 69 (%.2f s)", tap_now() - t0);
 	qmp_close(&q);
 	stop(pid, true);
 	unlink(path);
