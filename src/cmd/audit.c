@@ -106,7 +106,8 @@ int cmd_audit(int argc, const char **argv)
 		  "audit process PID (repeatable; default: every QEMU the "
 		  "caller can see)", "PID" },
 		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
-		  "seconds to wait for each QMP reply (default 5)", "SECONDS" },
+		  "seconds to wait for each QMP reply (default 5; -1: "
+		  "forever)", "SECONDS" },
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
 		  "say more (unreachable QMP sockets)", NULL },
 		POPT_AUTOHELP
@@ -138,8 +139,7 @@ int cmd_audit(int argc, const char **argv)
 	else if (!rc && poptPeekArg(ctx))
 		rc = vl_fail(&e, EX_USAGE, "usage: vmlock audit [--json] "
 			     "[--pid PID]... [--timeout SECONDS]");
-	else if (!rc && timeout_arg &&
-		 (!vl_parse_seconds(timeout_arg, &timeout) || timeout < 0))
+	else if (!rc && timeout_arg && !vl_parse_seconds(timeout_arg, &timeout))
 		rc = vl_fail(&e, EX_USAGE, "--timeout \"%s\": not a number of "
 			     "seconds", timeout_arg);
 	if (rc)

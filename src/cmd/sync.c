@@ -44,7 +44,8 @@ int cmd_sync(int argc, const char **argv)
 		  "its QMP socket (default: the one its command line names)",
 		  "SOCKET" },
 		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
-		  "seconds to wait for each QMP reply (default 5)", "SECONDS" },
+		  "seconds to wait for each QMP reply (default 5; -1: "
+		  "forever)", "SECONDS" },
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
 		  "say more", NULL },
 		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
@@ -57,20 +58,10 @@ int cmd_sync(int argc, const char **argv)
 	struct audit_proc a = {0};
 	double timeout = 5;
 	long pid = 0;
-	int opt, rc = 0;
+	int rc = vl_pid_command(ctx, pid_arg, &pid, timeout_arg, &timeout,
+				"vmlock sync --pid PID [--qmp SOCKET] "
+				"[--timeout SECONDS]", &e);
 
-	while ((opt = poptGetNextOpt(ctx)) > 0)
-		;
-	if (opt < -1)
-		rc = vl_fail(&e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			     poptStrerror(opt));
-	else if (!pid_arg || !vl_parse_pid(pid_arg, &pid) || poptPeekArg(ctx))
-		rc = vl_fail(&e, EX_USAGE, "usage: vmlock sync --pid PID "
-			     "[--qmp SOCKET] [--timeout SECONDS]");
-	else if (timeout_arg &&
-		 (!vl_parse_seconds(timeout_arg, &timeout) || timeout < 0))
-		rc = vl_fail(&e, EX_USAGE, "--timeout \"%s\": not a number of "
-			     "seconds", timeout_arg);
 	if (!rc)
 		rc = audit_process(pid, qmp, timeout, &a, &e);
 	if (!rc)

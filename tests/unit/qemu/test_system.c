@@ -123,18 +123,25 @@ static void test_readconfig(void)
 	free(dup);
 }
 
-static void name_is(const char *want, int argc, char *argv[])
+/* What read (qemu_vm_name, qemu_qmp_socket) makes of a command line. */
+static void answer_is(char *(*read)(int, char *const[]), const char *what,
+		      const char *want, int argc, char *argv[])
 {
-	char *got = qemu_vm_name(argc, argv);
+	char *got = read(argc, argv);
 	size_t n = 0;
 
 	qc_input[0] = '\0';
 	for (int i = 1; i < argc; i++)
 		qc_describe(&n, argv[i]);
-	if (!ok(want ? got && !strcmp(got, want) : !got, "%s -> name %s",
-		qc_input, want ? want : "(none)"))
+	if (!ok(want ? got && !strcmp(got, want) : !got, "%s -> %s %s",
+		qc_input, what, want ? want : "(none)"))
 		printf("#   got: %s\n", got ? got : "(null)");
 	free(got);
+}
+
+static void name_is(const char *want, int argc, char *argv[])
+{
+	answer_is(qemu_vm_name, "name", want, argc, argv);
 }
 
 static void test_vm_name(void)
@@ -162,16 +169,7 @@ static void test_vm_name(void)
 
 static void qmp_is(const char *want, int argc, char *argv[])
 {
-	char *got = qemu_qmp_socket(argc, argv);
-	size_t n = 0;
-
-	qc_input[0] = '\0';
-	for (int i = 1; i < argc; i++)
-		qc_describe(&n, argv[i]);
-	if (!ok(want ? got && !strcmp(got, want) : !got, "%s -> QMP socket %s",
-		qc_input, want ? want : "(none)"))
-		printf("#   got: %s\n", got ? got : "(null)");
-	free(got);
+	answer_is(qemu_qmp_socket, "QMP socket", want, argc, argv);
 }
 
 static void test_qmp_socket(void)
