@@ -48,12 +48,12 @@ int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what);
 int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
 		    struct vl_found_list *out, struct vl_error *e);
 
-/* The options of a command on one process, once the table has set
- * pid_arg and timeout_arg: 64 (e set) on a bad option, a missing or bad
+/* Reads the options of a command on one process, whose table sets
+ * *pid_arg and *timeout_arg: 64 (e set) on a bad option, a missing or bad
  * --pid, an argument left over or a bad --timeout (seconds, -1 forever);
  * usage: how the command is called. */
-int vl_pid_command(poptContext ctx, const char *pid_arg, long *pid,
-		   const char *timeout_arg, double *timeout, const char *usage,
+int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
+		   char *const *timeout_arg, double *timeout, const char *usage,
 		   struct vl_error *e);
 /* The table of audit's findings that are not ok (none: nothing). */
 struct audit_proc;

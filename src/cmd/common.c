@@ -122,8 +122,8 @@ void vl_json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-int vl_pid_command(poptContext ctx, const char *pid_arg, long *pid,
-		   const char *timeout_arg, double *timeout, const char *usage,
+int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
+		   char *const *timeout_arg, double *timeout, const char *usage,
 		   struct vl_error *e)
 {
 	int opt;
@@ -133,10 +133,10 @@ int vl_pid_command(poptContext ctx, const char *pid_arg, long *pid,
 	if (opt < -1)
 		return vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
 			       poptStrerror(opt));
-	if (!pid_arg || !vl_parse_pid(pid_arg, pid) || poptPeekArg(ctx))
+	if (!*pid_arg || !vl_parse_pid(*pid_arg, pid) || poptPeekArg(ctx))
 		return vl_fail(e, EX_USAGE, "usage: %s", usage);
-	if (timeout_arg && !vl_parse_seconds(timeout_arg, timeout))
+	if (*timeout_arg && !vl_parse_seconds(*timeout_arg, timeout))
 		return vl_fail(e, EX_USAGE, "--timeout \"%s\": not a number of "
-			       "seconds", timeout_arg);
+			       "seconds", *timeout_arg);
 	return 0;
 }

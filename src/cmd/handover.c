@@ -92,7 +92,7 @@ int cmd_handover(int argc, const char **argv)
 	struct vl_error e = {0};
 	double timeout = 60;
 	long pid = 0;
-	int rc = vl_pid_command(ctx, pid_arg, &pid, timeout_arg, &timeout,
+	int rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
 				"vmlock handover --pid PID [--timeout SECONDS] "
 				"| --adopt STATE --pid PID", &e);
 

@@ -58,7 +58,7 @@ int cmd_sync(int argc, const char **argv)
 	struct audit_proc a = {0};
 	double timeout = 5;
 	long pid = 0;
-	int rc = vl_pid_command(ctx, pid_arg, &pid, timeout_arg, &timeout,
+	int rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
 				"vmlock sync --pid PID [--qmp SOCKET] "
 				"[--timeout SECONDS]", &e);
 
