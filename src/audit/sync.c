@@ -9,6 +9,7 @@
 #include "audit/sync.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
+#include "plan/plan.h"
 #include "qmp/qmp.h"
 #include "util/proc.h"
 #include "util/util.h"
@@ -435,6 +436,7 @@ int audit_sync(const struct audit_proc *a, double timeout,
 			  .pidfd = vl_pidfd_open(a->pid), .n = a->n };
 	int rc = 0;
 
+	holders_name_vms(vl_plan_vm_name);	/* for the busy message */
 	if (s.pidfd < 0)
 		rc = vl_fail(e, errno == ESRCH ? EX_NOINPUT : EX_OSERR,
 			     "pid %ld: %s", a->pid, errno == ESRCH ?
