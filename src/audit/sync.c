@@ -150,6 +150,15 @@ static int settle(const struct sync *s, struct file_sync *fs,
 	return 0;
 }
 
+/* What settle took goes again: the slots alone hold, as before. */
+static void unsettle(struct file_sync *fs)
+{
+	for (size_t j = 0; fs->settled && j < fs->f->nlocks; j++)
+		if (fs->f->locks[j].role == VL_ROLE_INCOMING)
+			lp_unsettle(fs->dups[j]);
+	fs->settled = false;
+}
+
 static int open_fresh(struct file_sync *fs, struct vl_error *e)
 {
 	struct vl_resource r = { .path = fs->f->path, .kind = VL_FILE,
@@ -260,13 +269,8 @@ static int prepare(struct sync *s, struct vl_error *e)
 			rc = prepare_add(s, &s->v[i], e);
 		else if (s->v[i].upgrade)
 			rc = prepare_upgrade(s, &s->v[i], e);
-	for (size_t i = 0; i < s->n && rc; i++) {
-		if (s->v[i].settled)
-			for (size_t j = 0; j < s->v[i].f->nlocks; j++)
-				if (s->v[i].f->locks[j].role == VL_ROLE_INCOMING)
-					lp_unsettle(s->v[i].dups[j]);
-		s->v[i].settled = false;
-	}
+	for (size_t i = 0; i < s->n && rc; i++)
+		unsettle(&s->v[i]);
 	return rc;
 }
 

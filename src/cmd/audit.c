@@ -95,17 +95,53 @@ static int audit_all(const long *given, size_t ngiven, double timeout,
 	return rc;
 }
 
+struct audit_opts {
+	char *pid_arg, *timeout_arg;
+	int json;
+	long *pids;		/* --pid, in order */
+	size_t npids, cap;
+	double timeout;
+};
+
+/* The options, once the table has them: 0 or 64 (e set). */
+static int read_options(poptContext ctx, struct audit_opts *o,
+			struct vl_error *e)
+{
+	int opt, rc = 0;
+
+	while ((opt = poptGetNextOpt(ctx)) > 0) {
+		long pid;
+		if (!rc && !vl_parse_pid(o->pid_arg, &pid))
+			rc = vl_fail(e, EX_USAGE, "--pid \"%s\": not a process "
+				     "id", o->pid_arg);
+		else if (!rc)
+			*VL_PUSH(o->pids, o->npids, o->cap) = pid;
+		free(o->pid_arg);
+		o->pid_arg = NULL;
+	}
+	if (!rc && opt < -1)
+		rc = vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
+			     poptStrerror(opt));
+	else if (!rc && poptPeekArg(ctx))
+		rc = vl_fail(e, EX_USAGE, "usage: vmlock audit [--json] "
+			     "[--pid PID]... [--timeout SECONDS]");
+	else if (!rc && o->timeout_arg &&
+		 !vl_parse_seconds(o->timeout_arg, &o->timeout))
+		rc = vl_fail(e, EX_USAGE, "--timeout \"%s\": not a number of "
+			     "seconds", o->timeout_arg);
+	return rc;
+}
+
 int cmd_audit(int argc, const char **argv)
 {
-	char *arg = NULL, *timeout_arg = NULL;
-	int json = 0;
+	struct audit_opts o = { .timeout = 5 };
 	const struct poptOption table[] = {
-		{ "json", 'j', POPT_ARG_NONE, &json, 0,
+		{ "json", 'j', POPT_ARG_NONE, &o.json, 0,
 		  "print one JSON object, every file of every process", NULL },
-		{ "pid", 'p', POPT_ARG_STRING, &arg, OPT_PID,
+		{ "pid", 'p', POPT_ARG_STRING, &o.pid_arg, OPT_PID,
 		  "audit process PID (repeatable; default: every QEMU the "
 		  "caller can see)", "PID" },
-		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
+		{ "timeout", 't', POPT_ARG_STRING, &o.timeout_arg, 0,
 		  "seconds to wait for each QMP reply (default 5; -1: "
 		  "forever)", "SECONDS" },
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
@@ -116,37 +152,14 @@ int cmd_audit(int argc, const char **argv)
 	poptContext ctx = poptGetContext("vmlock audit", argc, argv, table, 0);
 	struct vl_error e = {0};
 	struct audit_proc *p = NULL;
-	long *pids = NULL;
-	size_t npids = 0, cap = 0, n = 0;
-	double timeout = 5;
-	int opt, rc = 0;
+	size_t n = 0;
+	int rc = read_options(ctx, &o, &e);
 
-	while ((opt = poptGetNextOpt(ctx)) > 0) {
-		long pid;
-		if (rc)
-			;	/* the first bad option is the one said */
-		else if (!vl_parse_pid(arg, &pid))
-			rc = vl_fail(&e, EX_USAGE, "--pid \"%s\": not a process "
-				     "id", arg);
-		else
-			*VL_PUSH(pids, npids, cap) = pid;
-		free(arg);
-		arg = NULL;
-	}
-	if (!rc && opt < -1)
-		rc = vl_fail(&e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			     poptStrerror(opt));
-	else if (!rc && poptPeekArg(ctx))
-		rc = vl_fail(&e, EX_USAGE, "usage: vmlock audit [--json] "
-			     "[--pid PID]... [--timeout SECONDS]");
-	else if (!rc && timeout_arg && !vl_parse_seconds(timeout_arg, &timeout))
-		rc = vl_fail(&e, EX_USAGE, "--timeout \"%s\": not a number of "
-			     "seconds", timeout_arg);
 	if (rc)
 		vl_warn("%s", e.msg);
 	else
-		rc = audit_all(pids, npids, timeout, &p, &n);
-	if (p && json)
+		rc = audit_all(o.pids, o.npids, o.timeout, &p, &n);
+	if (p && o.json)
 		print_json(stdout, p, n);
 	else if (p)
 		vl_print_findings(stdout, p, n);
@@ -156,8 +169,8 @@ int cmd_audit(int argc, const char **argv)
 		audit_proc_free(&p[i]);
 	}
 	free(p);
-	free(pids);
-	free(timeout_arg);
+	free(o.pids);
+	free(o.timeout_arg);
 	poptFreeContext(ctx);
 	return rc;
 }
