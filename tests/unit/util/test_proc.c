@@ -95,10 +95,11 @@ static int proc_dir(pid_t pid)
 	return open(dir_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* /proc/PID/cmdline is there once the child has exec'd. */
+/* /proc/PID/cmdline is there once the child has exec'd (within 20 s,
+ * on a loaded machine). */
 static char **argv_of(pid_t pid, int *argc, const char *first)
 {
-	for (int i = 0; i < 2000; i++) {
+	for (double end = tap_now() + 20; tap_now() < end;) {
 		int fd = proc_dir(pid);
 		char **argv = vl_read_argv(fd, argc);
 		close(fd);
