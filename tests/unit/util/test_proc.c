@@ -75,13 +75,13 @@ static void test_read_line(int dirfd)
 	   "read_line of a missing file: NULL");
 }
 
-/* A child that waits with the given argv; its pid. */
+/* A child that stops itself, with the given argv; its pid. */
 static pid_t waiting_child(char *const argv[])
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		execv("/bin/sleep", argv);
+		execv("/bin/sh", argv);
 		_exit(127);
 	}
 	return pid;
@@ -114,24 +114,26 @@ static char **argv_of(pid_t pid, int *argc, const char *first)
 static void test_read_argv(void)
 {
 	static char long_arg[100000];
-	char *short_argv[] = { "sleep", "30", "", "a b", NULL };
-	char *long_argv[] = { "/bin/sleep", long_arg, "30", NULL };
+	/* sh stops itself, its arguments kept as they are */
+	char *short_argv[] = { "sh", "-c", "kill -STOP $$", "", "a b", NULL };
+	char *long_argv[] = { "/bin/sh", "-c", "kill -STOP $$", long_arg, "30",
+			      NULL };
 	int argc = 0;
 
 	memset(long_arg, 'x', sizeof long_arg - 1);
 	pid_t pid = waiting_child(short_argv);
-	char **argv = argv_of(pid, &argc, "sleep");
-	ok(argv && argc == 4 && !strcmp(argv[1], "30") && !*argv[2] &&
-	   !strcmp(argv[3], "a b") && !argv[4],
-	   "read_argv of \"sleep 30 '' 'a b'\": 4 arguments, the empty one "
-	   "kept, NULL-ended");
+	char **argv = argv_of(pid, &argc, "sh");
+	ok(argv && argc == 5 && !strcmp(argv[2], "kill -STOP $$") &&
+	   !*argv[3] && !strcmp(argv[4], "a b") && !argv[5],
+	   "read_argv of \"sh -c 'kill -STOP $$' '' 'a b'\": 5 arguments, the "
+	   "empty one kept, NULL-ended");
 	free(argv);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	pid = waiting_child(long_argv);
-	argv = argv_of(pid, &argc, "/bin/sleep");
-	ok(argv && argc == 3 && strlen(argv[1]) == sizeof long_arg - 1 &&
-	   !strcmp(argv[2], "30"),
+	argv = argv_of(pid, &argc, "/bin/sh");
+	ok(argv && argc == 5 && strlen(argv[3]) == sizeof long_arg - 1 &&
+	   !strcmp(argv[4], "30"),
 	   "read_argv of a 100 kB command line: whole, past 8 KiB");
 	free(argv);
 	int fd = proc_dir(pid);
