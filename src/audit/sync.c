@@ -22,6 +22,10 @@
 
 #include <vmlock/fdlock.h>
 
+/* Lock, then check: a newcomer may hold for a moment what it is about to
+ * give back. A conflict is tried again for this long (seconds). */
+#define PATIENCE 1.0
+
 struct file_sync {
 	const struct audit_file *f;
 	int want;		/* the mode QEMU's use needs, -1: none */
@@ -138,7 +142,11 @@ static int settle(const struct sync *s, struct file_sync *fs,
 		struct lp_conflict c = { 0 };
 		if (f->locks[i].role != VL_ROLE_INCOMING)
 			continue;
-		int rc = lp_settle(fs->dups[i], &c);
+		struct vl_deadline d = vl_deadline_in(PATIENCE);
+		int rc;
+		while ((rc = lp_lock_beside(fs->dups[i], VL_EXCLUSIVE, &c)) ==
+		       EAGAIN && lp_pause(&d) == 0)
+			;
 		if (rc == EAGAIN)
 			return busy(s, f, fs->dups[i], VL_EXCLUSIVE, &c, e);
 		if (rc)
@@ -155,7 +163,7 @@ static void unsettle(struct file_sync *fs)
 {
 	for (size_t j = 0; fs->settled && j < fs->f->nlocks; j++)
 		if (fs->f->locks[j].role == VL_ROLE_INCOMING)
-			lp_unsettle(fs->dups[j]);
+			lp_unlock_class(fs->dups[j]);
 	fs->settled = false;
 }
 
@@ -175,36 +183,64 @@ static int prepare_add(const struct sync *s, struct file_sync *fs,
 		       struct vl_error *e)
 {
 	struct lp_conflict c = { 0 };
-	int rc = open_fresh(fs, e);
+	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	int err, rc = open_fresh(fs, e);
 
-	if (!rc && (rc = lp_lock(fs->fresh, fs->want, &c)) &&
-	    rc != EAGAIN)
-		return vl_fail(e, vl_errno_code(rc), "%s: cannot lock %s: %s",
-			       fs->f->path, vl_mode_name(fs->want),
-			       strerror(rc));
-	if (rc == EAGAIN || (!rc && qemu_in_the_way(fs->fresh, s->a->pid,
-						    fs->want, &c)))
+	if (rc)
+		return rc;
+	while ((err = lp_lock(fs->fresh, fs->want, &c)) == EAGAIN &&
+	       lp_pause(&d) == 0)
+		;
+	if (err == EAGAIN || (!err && qemu_in_the_way(fs->fresh, s->a->pid,
+						      fs->want, &c)))
 		return busy(s, fs->f, fs->fresh, fs->want, &c, e);
-	return rc;
+	if (err)
+		return vl_fail(e, vl_errno_code(err), "%s: cannot lock %s: %s",
+			       fs->f->path, vl_mode_name(fs->want),
+			       strerror(err));
+	return 0;
 }
 
 /* A readonly lock under a writing QEMU: would the stronger one be free,
  * the process's own lock aside? (Seen from the copy of its fd, whose
  * locks are no conflict.) */
+static bool in_the_way(int want, const struct lp_conflict *c)
+{
+	return c->role == VL_ROLE_INCOMING || c->role == VL_ROLE_OFFER ||
+	       !vl_modes_compatible(want, c->mode);
+}
+
+/* The first lock in the way of want that others hold on fd's file. */
+static bool probe_way(int fd, int want, struct lp_conflict *in)
+{
+	struct lp_conflict c[8];
+	size_t n = lp_probe(fd, c, 8);
+
+	for (size_t i = 0; i < n; i++)
+		if (in_the_way(want, &c[i])) {
+			*in = c[i];
+			return true;
+		}
+	return false;
+}
+
 static int prepare_upgrade(const struct sync *s, struct file_sync *fs,
 			   struct vl_error *e)
 {
-	struct lp_conflict c[8];
+	struct lp_conflict c;
+	struct vl_deadline d = vl_deadline_in(PATIENCE);
 	int rc = open_fresh(fs, e);
-	size_t n = rc ? 0 : lp_probe(fs->dups[0], c, 8);
+	bool in = false;
 
-	for (size_t i = 0; i < n; i++)
-		if (c[i].role == VL_ROLE_INCOMING || c[i].role == VL_ROLE_OFFER ||
-		    !vl_modes_compatible(fs->want, c[i].mode))
-			return busy(s, fs->f, fs->dups[0], fs->want, &c[i], e);
-	if (!rc && qemu_in_the_way(fs->fresh, s->a->pid, fs->want, c))
-		return busy(s, fs->f, fs->fresh, fs->want, c, e);
-	return rc;
+	if (rc)
+		return rc;
+	while ((in = probe_way(fs->dups[0], fs->want, &c)) && lp_pause(&d) == 0)
+		;
+	if (in)
+		return busy(s, fs->f, fs->dups[0], fs->want, &c, e);
+	if (qemu_in_the_way(fs->fresh, s->a->pid, fs->want, &c))
+		return busy(s, fs->f, fs->fresh, fs->want, &c, e);
+	return 0;
 }
 
 static bool needs_qmp(const struct sync *s)
@@ -335,10 +371,15 @@ static int commit_upgrade(struct sync *s, struct file_sync *fs,
 	}
 	for (size_t i = 0; i < f->nlocks; i++)
 		lp_unlock(fs->dups[i]);
-	if ((rc = lp_lock(fs->fresh, fs->want, &c))) {
+	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	while ((rc = lp_lock_beside(fs->fresh, fs->want, &c)) == EAGAIN &&
+	       lp_pause(&d) == 0)
+		;	/* the guard keeps newcomers out meanwhile */
+	if (rc) {
 		for (size_t i = 0; i < f->nlocks; i++)
 			lp_lock(fs->dups[i], f->locks[i].mode,
 				&(struct lp_conflict){ 0 });
+		lp_unguard(fs->fresh);
 		return busy(s, f, fs->fresh, fs->want, &c, e);
 	}
 	lp_unguard(fs->fresh);

@@ -135,18 +135,27 @@ static int take(int fd, short type, struct span s, struct lp_conflict *c)
 	}
 }
 
-int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+/* mode's class lock, the check, byte 0; *first: the class lock failed. */
+static int take_mode(int fd, enum vl_mode mode, struct lp_conflict *c,
+		     bool *first)
 {
 	short type = class_type(mode);
 	int rc = take(fd, type, class_span(mode), c);
 
-	if (rc == EAGAIN)
-		return rc;
+	*first = rc != 0;
 	if (!rc)
 		rc = check_others(fd, mode, c);
 	if (!rc)
 		rc = take(fd, type, (struct span){ LP_LIBVIRT, 1 }, c);
-	if (rc)
+	return rc;
+}
+
+int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	bool first;
+	int rc = take_mode(fd, mode, c, &first);
+
+	if (rc && !(first && rc == EAGAIN))
 		lp_unlock(fd);
 	return rc;
 }
@@ -366,21 +375,18 @@ size_t lp_probe(int fd, struct lp_conflict *out, size_t max)
 
 /* ---- changes in place, on an fd that holds a lock already ------------ */
 
-int lp_settle(int fd, struct lp_conflict *c)
+int lp_lock_beside(int fd, enum vl_mode mode, struct lp_conflict *c)
 {
-	int rc = take(fd, F_WRLCK, class_span(VL_EXCLUSIVE), c);
+	bool first;
+	/* what the description holds already is its own: not in the way */
+	int rc = take_mode(fd, mode, c, &first);
 
-	/* the slot is this description's own: not in the way */
-	if (!rc)
-		rc = check_others(fd, VL_EXCLUSIVE, c);
-	if (!rc)
-		rc = take(fd, F_WRLCK, (struct span){ LP_LIBVIRT, 1 }, c);
 	if (rc)
-		lp_unsettle(fd);
+		lp_unlock_class(fd);
 	return rc;
 }
 
-void lp_unsettle(int fd)
+void lp_unlock_class(int fd)
 {
 	ofd(fd, F_OFD_SETLK, F_UNLCK, class_span(VL_EXCLUSIVE), NULL);
 	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_LIBVIRT, 1 }, NULL);

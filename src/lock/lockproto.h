@@ -63,13 +63,13 @@ bool lp_slot_accepted(int fd, int slot);
 /* Changes in place, on an fd that holds a lock already (vmlock sync,
  * through a copy of a QEMU's lock fd): never less held on the way.
  *
- * fd holds a handover slot: takes the exclusive lock beside it (class
- * bytes, then byte 0), so that the slot may go. 0; EAGAIN with c filled
- * (another holder, such as the migration source: nothing changed); or
- * another errno. */
-int lp_settle(int fd, struct lp_conflict *c);
-/* Gives back what lp_settle took; the slot stays. */
-void lp_unsettle(int fd);
+ * Takes the lock of mode on fd beside what it holds already (a handover
+ * slot that may then go, a guard): class bytes, then byte 0. 0; EAGAIN
+ * with c filled (another holder, such as the migration source); or
+ * another errno. On failure fd holds what it held before, and no more. */
+int lp_lock_beside(int fd, enum vl_mode mode, struct lp_conflict *c);
+/* Gives back the class bytes and byte 0, nothing else. */
+void lp_unlock_class(int fd);
 /* The handover slot a lock starting at byte stands for (a slot or its
  * accept byte), or -1. */
 int lp_slot_of(off_t byte);

@@ -230,13 +230,13 @@ static void test_settle(void)
 	ok(lock_byte(dst, F_WRLCK, LP_SLOT0) == 0 &&
 	   lock_byte(dst, F_RDLCK, LP_ACCEPT0) == 0,
 	   "a target holds handover slot 0, accepted, beside its source");
-	ok(lp_settle(dst, &c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
+	ok(lp_lock_beside(dst, VL_EXCLUSIVE, &c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
 	   c.mode == VL_EXCLUSIVE,
 	   "settling the slot while the source holds: busy, the source named");
 	close(src);
 	ok(newcomer(&c) == EAGAIN && c.role == VL_ROLE_INCOMING,
 	   "after the refused settle the slot still holds (incoming)");
-	ok(lp_settle(dst, &c) == 0, "settling once the source is gone");
+	ok(lp_lock_beside(dst, VL_EXCLUSIVE, &c) == 0, "settling once the source is gone");
 	lp_drop_slot(dst, 0);
 	ok(newcomer(&c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
 	   c.mode == VL_EXCLUSIVE,
@@ -276,7 +276,7 @@ static void test_lower(void)
 
 static void test_unguard(void)
 {
-	int ex = open_for(VL_EXCLUSIVE);
+	int ex = open_for(VL_EXCLUSIVE), up = open_for(VL_EXCLUSIVE);
 	struct lp_conflict c = { 0 };
 
 	lp_lock(ex, VL_EXCLUSIVE, &c);
@@ -286,7 +286,17 @@ static void test_unguard(void)
 	lp_unguard(ex);
 	ok(newcomer(&c) == 0, "guard dropped: a readonly newcomer gets in, "
 	   "the holder's lock kept");
+	ok(lp_guard(up) == 0 && lp_lock_beside(up, VL_EXCLUSIVE, &c) == EAGAIN &&
+	   c.mode == VL_READONLY && newcomer(&c) == EAGAIN,
+	   "exclusive beside a guard, a readonly holder there: busy, and the "
+	   "guard still keeps newcomers out");
 	close(ex);
+	ok(lp_lock_beside(up, VL_EXCLUSIVE, &c) == 0,
+	   "the readonly holder gone: exclusive taken beside the guard");
+	lp_unguard(up);
+	ok(newcomer(&c) == EAGAIN && c.mode == VL_EXCLUSIVE &&
+	   c.role == VL_ROLE_HOLDER, "guard dropped: an exclusive holder stays");
+	close(up);
 }
 
 static void test_classify(void)
