@@ -355,6 +355,18 @@ migrate_guest() {
 	third_parties
 }
 
+# handed_over_guest: a guest src on one new image (img), offered by a
+# handover to a target dst that has taken its slot; no migration yet.
+handed_over_guest() {
+	add_image disk.qcow2
+	compute_locks
+	img=${IMGS[0]}
+	start_guest src
+	start_handover src
+	start_target dst
+	wait_handover 0
+}
+
 # Tests: the full migration ------------------------------------------------
 
 @test "live migration: handover, run --incoming, migrate, quit, cont; no third party at any step" {
@@ -453,14 +465,7 @@ except OSError:
 }
 
 @test "sync of a target while its source still holds: 75 naming the source, the slot kept" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 	run -75 "$VMLOCK" sync --pid "${PIDS[dst]}"
 	assert_output "vmlock: $img: busy: wanted exclusive, held exclusive by pid ${PIDS[src]} (qemu-system-x86, VM \"src\"); nothing changed"
 	assert_slot "${PIDS[dst]}" "$SLOT0" "$img"
@@ -470,14 +475,7 @@ except OSError:
 # Tests: failure paths -------------------------------------------------------
 
 @test "target killed after taking its slot, before the migration: the source keeps the image" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 	assert_roles "$img" "holder ${PIDS[src]}" "incoming ${PIDS[dst]}"
 
 	kill9 dst
@@ -492,14 +490,7 @@ except OSError:
 }
 
 @test "target killed in the middle of the migration: it fails, the source keeps the image and runs on" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 
 	# slow enough to be caught while active (about 0.5 MB to send)
 	qmpc src migrate-set-parameters '{"max-bandwidth": 65536}' >/dev/null
@@ -522,14 +513,7 @@ except OSError:
 }
 
 @test "target killed right after the migration completed: the source keeps the image and can resume" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 	qmpc src migrate "{\"uri\": \"unix:$(sock mig-dst)\"}" >/dev/null
 	run qmpc src migrate-wait 60
 	assert_output --partial '"status": "completed"'
@@ -579,14 +563,7 @@ except OSError:
 }
 
 @test "source killed after the target took the slot: the target holds the image" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 
 	kill9 src
 	assert_roles "$img" "incoming ${PIDS[dst]}"
