@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* bench/spawn: a precise launcher for bench/run (not part of the build;
  * bench/run compiles it with `cc -O2`).
  *

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The main job in one go: a real QEMU under vmlock, a second launch on the
 # same image refused, and vmlock inquire naming the holder.
 # Usage: examples/demo.sh [PATH-TO-VMLOCK]

@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # A live migration under vmlock, on one host, step by step: the guest's disk
 # stays locked against everybody else from the source's start to the
 # target's end, across the moment both QEMUs have it open.

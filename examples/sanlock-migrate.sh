@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Live migration under the sanlock driver, the handover step by step.
 #
 # On real hosts the two sides run on two machines that share the lease

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The parts of the driver interface that only the executable uses:
  * building resource lists and deadlines, freeing what drivers found.
  * Modules get lists and deadlines; they never make them. */

@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The holder half of the driver interface: lists of holders and of
  * resources found held, and how messages describe a holder. */
 #include "config.h"
 #include "api/api.h"
+#include "util/escape.h"
 #include "util/util.h"
 
 #include <stdlib.h>
@@ -48,11 +51,16 @@ char *vl_holder_describe(const struct vl_holder *h)
 	if (h->pid < 0)
 		return vl_asprintf("a process of this host not visible to you%s",
 				 role);
-	if (h->name)
-		return vl_asprintf("pid %ld (%s, VM \"%s\"%s)", h->pid,
-				 h->command ? h->command : "?", h->name, role);
-	return vl_asprintf("pid %ld (%s%s)", h->pid,
-			 h->command ? h->command : "?", role);
+	/* names from outside, escaped: no quote nor newline of theirs can
+	 * forge the message */
+	char *cmd = vl_escape(h->command ? h->command : "?", "\"");
+	char *name = h->name ? vl_escape(h->name, "\"") : NULL;
+	char *text = name ? vl_asprintf("pid %ld (%s, VM \"%s\"%s)", h->pid,
+					cmd, name, role)
+			  : vl_asprintf("pid %ld (%s%s)", h->pid, cmd, role);
+	free(cmd);
+	free(name);
+	return text;
 }
 
 char *vl_holders_text(const struct vl_holders *h, long except)

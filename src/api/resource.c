@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The resource half of the driver interface: modes, resource lists,
  * errors, deadlines. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* What a running QEMU has open, against its vmlock locks (see audit.h). */
 #include "config.h"
 #include "api/api.h"
@@ -200,7 +202,8 @@ static void describe(struct audit_proc *p, int piddir, const char *qmp,
 	char **argv = vl_read_argv(piddir, &argc);
 	char *sock = argv && !qmp ? vl_plan_qmp_socket(argc, argv) : NULL;
 
-	p->command = vl_read_line(piddir, "comm");
+	p->command = holders_program_name(vl_read_line(piddir, "comm"),
+					  argv ? argv[0] : NULL);
 	p->name = argv ? vl_plan_vm_name(argc, argv) : NULL;
 	if (qmp)
 		p->qmp = vl_strdup(qmp);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* What a running QEMU has open, against the vmlock locks it holds
  * (vmlock(1), audit and sync). QEMU's files are those its own image
  * locks are on (lock/qemulocks.h) and, when its QMP socket answers,

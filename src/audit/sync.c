@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock sync: a QEMU's vmlock locks made to match what it uses (see
  * sync.h). Three phases: first everything that changes nothing the
  * world sees (copies of the process's lock fds, settling slots beside

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock sync: the vmlock locks of a running QEMU made to match what it
  * uses (vmlock(1), sync), as audit_process saw it:
  *

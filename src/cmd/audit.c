@@ -1,10 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock audit: what each running QEMU has open, against the vmlock
  * locks it holds. */
 #include "config.h"
 #include "audit/audit.h"
 #include "cmd/commands.h"
+#include "cmd/json.h"
 #include "util/util.h"
 
+#include <libsmartcols.h>
+#include <locale.h>
 #include <popt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,59 +17,99 @@
 
 enum { OPT_PID = 1 };
 
-/* The table shows the findings that are not ok, one row each. */
+static bool any_finding(const struct audit_proc *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!audit_proc_ok(&p[i]))
+			return true;
+	return false;
+}
+
+static void add_row(struct libscols_table *tb, const struct audit_proc *p,
+		    const struct audit_file *f)
+{
+	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	int lock = audit_lock_mode(f);
+	const char *use = audit_use_name(f->qemu);
+	char pid[24];
+
+	snprintf(pid, sizeof pid, "%ld", p->pid);
+	/* libsmartcols escapes what is not printable, as inquire shows it */
+	if (!ln || scols_line_set_data(ln, 0, pid) ||
+	    scols_line_set_data(ln, 1, p->name ? p->name : "-") ||
+	    scols_line_set_data(ln, 2, audit_finding_name(f->finding)) ||
+	    scols_line_set_data(ln, 3, use ? use : "-") ||
+	    scols_line_set_data(ln, 4, lock < 0 ? "-" : vl_mode_name(lock)) ||
+	    scols_line_set_data(ln, 5, f->path ? f->path : "?"))
+		vl_die(EX_OSERR, "out of memory");
+}
+
 void vl_print_findings(FILE *out, const struct audit_proc *p, size_t n)
 {
-	bool header = false;
+	static const char *const names[] = { "PID", "NAME", "FINDING", "QEMU",
+					     "LOCK", "PATH" };
+	struct libscols_table *tb;
 
+	if (!any_finding(p, n))
+		return;		/* all is well: nothing to say */
+	setlocale(LC_CTYPE, "");	/* what libsmartcols may show */
+	if (!(tb = scols_new_table()) || scols_table_set_stream(tb, out))
+		vl_die(EX_OSERR, "out of memory");
+	for (size_t c = 0; c < 6; c++)
+		if (!scols_table_new_column(tb, names[c], 0,
+					    c ? 0 : SCOLS_FL_RIGHT))
+			vl_die(EX_OSERR, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < p[i].n; j++) {
-			const struct audit_file *f = &p[i].v[j];
-			int lock = audit_lock_mode(f);
-			if (f->finding == AUDIT_OK)
-				continue;
-			if (!header)
-				fprintf(out, "%7s %-12s %-9s %-10s %-9s %s\n",
-					"PID", "NAME", "FINDING", "QEMU", "LOCK",
-					"PATH");
-			header = true;
-			char *name = vl_escape(p[i].name ? p[i].name : "-");
-			char *path = vl_escape(f->path ? f->path : "?");
-			const char *use = audit_use_name(f->qemu);
-			fprintf(out, "%7ld %-12s %-9s %-10s %-9s %s\n", p[i].pid,
-				name, audit_finding_name(f->finding),
-				use ? use : "-", lock < 0 ? "-" : vl_mode_name(lock),
-				path);
-			free(name);
-			free(path);
-		}
+		for (size_t j = 0; j < p[i].n; j++)
+			if (p[i].v[j].finding != AUDIT_OK)
+				add_row(tb, &p[i], &p[i].v[j]);
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void json_file(struct json *j, const struct audit_file *f)
+{
+	int lock = audit_lock_mode(f);
+
+	json_item(j);
+	json_open(j, '{');
+	json_key(j, "path");
+	json_string(j, f->path);
+	json_key(j, "qemu");
+	json_string(j, audit_use_name(f->qemu));
+	json_key(j, "lock");
+	json_string(j, lock < 0 ? NULL : vl_mode_name(lock));
+	json_key(j, "finding");
+	json_string(j, audit_finding_name(f->finding));
+	json_close(j, '}');
 }
 
 static void print_json(FILE *out, const struct audit_proc *p, size_t n)
 {
-	fputs("{\"processes\": [", out);
+	struct json j = { .out = out, .first = true };
+
+	json_open(&j, '{');
+	json_key(&j, "processes");
+	json_open(&j, '[');
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "%s{\"pid\": %ld, \"command\": ", i ? ", " : "",
-			p[i].pid);
-		vl_json_string(out, p[i].command);
-		fputs(", \"name\": ", out);
-		vl_json_string(out, p[i].name);
-		fputs(", \"files\": [", out);
-		for (size_t j = 0; j < p[i].n; j++) {
-			const struct audit_file *f = &p[i].v[j];
-			int lock = audit_lock_mode(f);
-			fputs(j ? ", {\"path\": " : "{\"path\": ", out);
-			vl_json_string(out, f->path);
-			fputs(", \"qemu\": ", out);
-			vl_json_string(out, audit_use_name(f->qemu));
-			fputs(", \"lock\": ", out);
-			vl_json_string(out, lock < 0 ? NULL : vl_mode_name(lock));
-			fprintf(out, ", \"finding\": \"%s\"}",
-				audit_finding_name(f->finding));
-		}
-		fputs("]}", out);
+		json_item(&j);
+		json_open(&j, '{');
+		json_key(&j, "pid");
+		fprintf(out, "%ld", p[i].pid);
+		json_key(&j, "command");
+		json_string(&j, p[i].command);
+		json_key(&j, "name");
+		json_string(&j, p[i].name);
+		json_key(&j, "files");
+		json_open(&j, '[');
+		for (size_t k = 0; k < p[i].n; k++)
+			json_file(&j, &p[i].v[k]);
+		json_close(&j, ']');
+		json_close(&j, '}');
 	}
-	fputs("]}\n", out);
+	json_close(&j, ']');
+	json_close(&j, '}');
+	fputc('\n', out);
 }
 
 /* Audits the pids given, or every QEMU in sight (those that vanish or
@@ -120,8 +165,7 @@ static int read_options(poptContext ctx, struct audit_opts *o,
 		o->pid_arg = NULL;
 	}
 	if (!rc && opt < -1)
-		rc = vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			     poptStrerror(opt));
+		rc = vl_bad_option(ctx, opt, e);
 	else if (!rc && poptPeekArg(ctx))
 		rc = vl_fail(e, EX_USAGE, "usage: vmlock audit [--json] "
 			     "[--pid PID]... [--timeout SECONDS]");
@@ -146,15 +190,17 @@ int cmd_audit(int argc, const char **argv)
 		  "forever)", "SECONDS" },
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
 		  "say more (unreachable QMP sockets)", NULL },
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock audit", argc, argv, table, 0);
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
 	struct vl_error e = {0};
 	struct audit_proc *p = NULL;
 	size_t n = 0;
-	int rc = read_options(ctx, &o, &e);
+	int rc;
 
+	poptSetOtherOptionHelp(ctx, "[OPTIONS]");
+	rc = read_options(ctx, &o, &e);
 	if (rc)
 		vl_warn("%s", e.msg);
 	else

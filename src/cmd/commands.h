@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The commands, and what they share: --driver, --lockspace, --config.
  * Each command returns its exit status (vmlock(1), EXIT STATUS), or
  * execs. */
@@ -33,16 +35,25 @@ extern const struct poptOption vl_setup_options[];
 const struct vl_driver *vl_setup_driver(struct vl_error *e);
 void vl_setup_free(void);
 
-/* The options of commands that name resources, and --driver and kin. */
+/* -h/--help and --usage, for every command: they print and exit 0. */
+extern const struct poptOption vl_help_options[];
+
+/* The options of commands that name resources, and --driver and kin.
+ * A short option means one thing in every command (vmlock(1), OPTIONS). */
 enum { VL_OPT_LEASE = 1 };
-#define VL_LEASE_OPTION { "lease", 'l', POPT_ARG_STRING, NULL, VL_OPT_LEASE, \
+#define VL_LEASE_OPTION { "lease", 'L', POPT_ARG_STRING, NULL, VL_OPT_LEASE, \
 	"the named resource NAME; repeatable", "NAME" }
 #define VL_SETUP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
 	(void *)vl_setup_options, 0, "Driver and configuration:", NULL }
+#define VL_HELP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
+	(void *)vl_help_options, 0, "Help options:", NULL }
 
-/* PATH arguments and --lease NAME options, in order; 64 (said) on a bad
- * option, or when what is given and there are none (what says so). */
-int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what);
+/* PATH arguments and --lease NAME options, in order; 64 with e set on a
+ * bad option, or when what is given and there are none (what says so). */
+int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what,
+		      struct vl_error *e);
+/* The message of a bad option (rc from poptGetNextOpt, < -1): 64. */
+int vl_bad_option(poptContext ctx, int rc, struct vl_error *e);
 /* The holders of every resource of l, canonical paths; one that cannot
  * be inquired is said and skipped, its code returned. */
 int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
@@ -58,7 +69,5 @@ int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
 /* The table of audit's findings that are not ok (none: nothing). */
 struct audit_proc;
 void vl_print_findings(FILE *out, const struct audit_proc *p, size_t n);
-/* s as a JSON string, or null for NULL. */
-void vl_json_string(FILE *out, const char *s);
 
 #endif

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* What every command shares: the configuration and the driver. */
 #include "config.h"
 #include "cmd/commands.h"
@@ -79,8 +81,34 @@ int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
 	return rc;
 }
 
+static void help(poptContext ctx, enum poptCallbackReason reason,
+		 const struct poptOption *opt, const char *arg,
+		 const void *data)
+{
+	(void)reason, (void)arg, (void)data;
+	if (opt->shortName == 'h')
+		poptPrintHelp(ctx, stdout, 0);
+	else
+		poptPrintUsage(ctx, stdout, 0);
+	exit(0);
+}
+
+const struct poptOption vl_help_options[] = {
+	{ NULL, 0, POPT_ARG_CALLBACK, (void *)help, 0, NULL, NULL },
+	{ "help", 'h', POPT_ARG_NONE, NULL, 0, "show this help", NULL },
+	{ "usage", 0, POPT_ARG_NONE, NULL, 0, "show a short usage", NULL },
+	POPT_TABLEEND
+};
+
+int vl_bad_option(poptContext ctx, int rc, struct vl_error *e)
+{
+	return vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
+		       poptStrerror(rc));
+}
+
 /* PATH arguments and --lease NAME options, in order. */
-int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what)
+int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what,
+		      struct vl_error *e)
 {
 	int opt;
 	char *arg;
@@ -90,36 +118,13 @@ int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what)
 			vl_reslist_add(l, VL_LEASE, arg, VL_EXCLUSIVE, 0);
 			free(arg);
 		}
-	if (opt < -1) {
-		vl_warn("%s: %s", poptBadOption(ctx, 0), poptStrerror(opt));
-		return EX_USAGE;
-	}
+	if (opt < -1)
+		return vl_bad_option(ctx, opt, e);
 	for (const char *p; (p = poptGetArg(ctx));)
 		vl_reslist_add(l, VL_FILE, p, VL_EXCLUSIVE, 0);
-	if (what && !l->n) {
-		vl_warn("%s", what);
-		return EX_USAGE;
-	}
+	if (what && !l->n)
+		return vl_fail(e, EX_USAGE, "%s", what);
 	return 0;
-}
-
-void vl_json_string(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
 }
 
 int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
@@ -131,8 +136,7 @@ int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
 	while ((opt = poptGetNextOpt(ctx)) > 0)
 		;
 	if (opt < -1)
-		return vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			       poptStrerror(opt));
+		return vl_bad_option(ctx, opt, e);
 	if (!*pid_arg || !vl_parse_pid(*pid_arg, pid) || poptPeekArg(ctx))
 		return vl_fail(e, EX_USAGE, "usage: %s", usage);
 	if (*timeout_arg && !vl_parse_seconds(*timeout_arg, timeout))

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock handover: the source side of a live migration. */
 #include "config.h"
 #include "api/api.h"
@@ -72,7 +74,7 @@ int cmd_handover(int argc, const char **argv)
 		{ "pid", 'p', POPT_ARG_STRING, &pid_arg, 0,
 		  "the source QEMU process (with --adopt: the target's)",
 		  "PID" },
-		{ "adopt", 'a', POPT_ARG_STRING, &adopt_arg, 0,
+		{ "adopt", 'A', POPT_ARG_STRING, &adopt_arg, 0,
 		  "target side (sanlock): acquire for PID the leases of the "
 		  "STATE that handover printed on the source (a file, or - "
 		  "for stdin)", "STATE" },
@@ -84,17 +86,20 @@ int cmd_handover(int argc, const char **argv)
 		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
 		  "print errors only", NULL },
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock handover", argc, argv, table, 0);
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
 	const struct vl_driver *drv = NULL;
 	struct vl_error e = {0};
 	double timeout = 60;
 	long pid = 0;
-	int rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
-				"vmlock handover --pid PID [--timeout SECONDS] "
-				"| --adopt STATE --pid PID", &e);
+	int rc;
+
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] --pid PID");
+	rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
+			    "vmlock handover --pid PID [--timeout SECONDS] | "
+			    "--adopt STATE --pid PID", &e);
 
 	if (!rc && !(drv = vl_setup_driver(&e)))
 		rc = e.code;

@@ -1,7 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock: start QEMU under locks on its disk images. The dispatcher. */
 #include "config.h"
 #include "cmd/commands.h"
 #include "plan/plan.h"
+#include "setup/modules.h"
 #include "setup/privileges.h"
 #include "util/util.h"
 
@@ -35,12 +38,61 @@ static void usage(FILE *out)
 		"Usage: vmlock COMMAND [OPTIONS] [ARGS]\n"
 		"       vmlock run [OPTIONS] -- QEMU-BINARY [QEMU-ARGS...]\n"
 		"       vmlock run [OPTIONS] --lock PATH[:MODE]... -- COMMAND [ARGS...]\n"
+		"       vmlock help [COMMAND] | --help | --version\n"
 		"\nCommands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		fprintf(out, "  %-13s %s\n", commands[i].name,
 			commands[i].summary);
-	fprintf(out, "\n'vmlock COMMAND --help' describes a command; "
-		     "man vmlock(1) says the rest.\n");
+	fprintf(out, "\n'vmlock help COMMAND' (or 'vmlock COMMAND --help') "
+		     "describes a command; man vmlock(1) says the rest.\n");
+}
+
+static void version(void)
+{
+	printf("vmlock %s\nreads QEMU command lines as QEMU %s does\n",
+	       PACKAGE_VERSION, vl_plan_qemu_version());
+	printf("drivers built in:");
+	for (const char *const *n = vl_builtin_driver_names(); *n; n++)
+		printf(" %s", *n);
+	printf("\nmodule directory: %s (first $VMLOCK_DRIVER_DIR)\n",
+	       vl_module_dir());
+#ifdef HAVE_SANLOCK
+	printf("sanlock: supported (module sanlock.so)\n");
+#else
+	printf("sanlock: not supported (built without libsanlock_client)\n");
+#endif
+}
+
+/* Runs command name with argv[0] "vmlock NAME", which its usage shows. */
+static int dispatch(const char *name, int argc, const char **argv)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(name, commands[i].name)) {
+			char *prog = vl_asprintf("vmlock %s", name);
+			argv[0] = prog;
+			int rc = commands[i].run(argc, argv);
+			free(prog);
+			return rc;
+		}
+	vl_warn("unknown command \"%s\"", name);
+	usage(stderr);
+	return EX_USAGE;
+}
+
+/* vmlock help [COMMAND]: the command's --help. */
+static int help(int argc, char **argv)
+{
+	const char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 3) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 3) {
+		vl_warn("usage: vmlock help [COMMAND]");
+		return EX_USAGE;
+	}
+	return dispatch(argv[2], 2, args);
 }
 
 int main(int argc, char **argv)
@@ -59,14 +111,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("vmlock %s\nreads QEMU command lines as QEMU %s does\n",
-		       PACKAGE_VERSION, vl_plan_qemu_version());
+		version();
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, (const char **)argv + 1);
-	vl_warn("unknown command \"%s\"", argv[1]);
-	usage(stderr);
-	return EX_USAGE;
+	if (!strcmp(argv[1], "help"))
+		return help(argc, argv);
+	return dispatch(argv[1], argc - 1, (const char **)argv + 1);
 }

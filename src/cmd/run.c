@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock run: lock every resource, then exec the command in this process,
  * so that the lock fds live exactly as long as the command. */
 #include "config.h"
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { OPT_LOCK = 1, OPT_LEASE, OPT_WAIT, OPT_QUIET, OPT_VERBOSE,
@@ -44,7 +47,7 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "lock", 'l', POPT_ARG_STRING, &arg, OPT_LOCK,
 		  "lock PATH in MODE (exclusive, shared, readonly; default "
 		  "exclusive); repeatable", "PATH[:MODE]" },
-		{ "lease", 0, POPT_ARG_STRING, &arg, OPT_LEASE,
+		{ "lease", 'L', POPT_ARG_STRING, &arg, OPT_LEASE,
 		  "lock the named resource NAME (a lease file in the "
 		  "lockspace); repeatable", "NAME[:MODE]" },
 		{ "no-vm-lease", 0, POPT_ARG_NONE, &o->no_vm_lease, 0,
@@ -52,7 +55,7 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "wait", 'w', POPT_ARG_STRING, &arg, OPT_WAIT,
 		  "wait up to SECONDS for busy resources (0: fail at once, "
 		  "the default; -1: forever)", "SECONDS" },
-		{ "dry-run", 'n', POPT_ARG_NONE, &o->dry_run, 0,
+		{ "dry-run", 'N', POPT_ARG_NONE, &o->dry_run, 0,
 		  "print the resources and modes, lock nothing, run nothing",
 		  NULL },
 		{ "no-backing", 0, POPT_ARG_NONE, &o->no_backing, 0,
@@ -63,9 +66,9 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "qemu", 0, POPT_ARG_NONE, &o->force_qemu, 0,
 		  "read the command as a QEMU command line whatever its name",
 		  NULL },
-		{ "user", 'u', POPT_ARG_STRING, &o->user, 0,
+		{ "user", 'U', POPT_ARG_STRING, &o->user, 0,
 		  "as root: after locking, run the command as USER", "USER" },
-		{ "group", 'g', POPT_ARG_STRING, &o->group, 0,
+		{ "group", 'G', POPT_ARG_STRING, &o->group, 0,
 		  "as root: after locking, run the command in GROUP (default: "
 		  "USER's)", "GROUP" },
 		{ "clear-groups", 0, POPT_ARG_NONE, &o->no_groups, 0,
@@ -80,10 +83,10 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		{ "quiet", 'q', POPT_ARG_NONE, NULL, OPT_QUIET,
 		  "print errors only", NULL },
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock run", argc, argv, table,
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table,
 					 POPT_CONTEXT_POSIXMEHARDER);
 	int rc = 0, opt;
 
@@ -120,8 +123,7 @@ static int parse_options(int argc, const char **argv, struct run_opts *o,
 		arg = NULL;
 	}
 	if (!rc && opt < -1)
-		rc = vl_fail(e, EX_USAGE, "%s: %s", poptBadOption(ctx, 0),
-			     poptStrerror(opt));
+		rc = vl_bad_option(ctx, opt, e);
 	const char **rest = poptGetArgs(ctx);
 	if (!rc && (!rest || !rest[0]))
 		rc = vl_fail(e, EX_USAGE, "no command given: vmlock run "
@@ -278,8 +280,13 @@ static int apply_config(struct run_opts *o, const struct vl_config *c,
 	/* the file's user and group are for runs started as root */
 	if (!o->user && c->user && geteuid() == 0)
 		o->user = vl_strdup(c->user);
-	if (!o->group && c->group && geteuid() == 0)
+	if (!o->group && c->group && geteuid() == 0) {
+		if (!o->user)
+			return vl_fail(e, EX_CONFIG, "group = %s in the "
+				       "configuration needs user = (or --user)",
+				       c->group);
 		o->group = vl_strdup(c->group);
+	}
 	struct vl_identity id = identity(o);
 	return vl_identity_check(&id, e);
 }
@@ -291,18 +298,24 @@ static int lock_and_exec(struct run_opts *o, const struct vl_driver *drv,
 	struct vl_acquire_opts ao = { .deadline = vl_deadline_in(o->wait),
 				      .incoming = o->incoming };
 	char *path = NULL;
+	struct timespec t0, t1;
 	int rc = resolve_command(o->command[0], &path, e);
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!rc)
 		rc = acquire_stable(o, drv, &ao, e);
 	if (rc) {
 		free(path);
 		return rc;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	for (size_t i = 0; i < o->plan.n; i++)
 		if (o->plan.v[i].fd >= 0 || !o->plan.v[i].optional)
 			vl_debug("locked %s %s", vl_mode_name(o->plan.v[i].mode),
 				 vl_resource_label(&o->plan.v[i]));
+	vl_debug("%zu resource(s) locked in %.3f s", o->plan.n,
+		 (double)(t1.tv_sec - t0.tv_sec) +
+		 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	rc = vl_identity_assume(&id, e);
 	if (!rc)
 		rc = drv->prepare_exec(&o->plan, e);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "api/api.h"
 #include "cmd/commands.h"
@@ -15,10 +17,10 @@ int cmd_sanlock_join(int argc, const char **argv)
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
 		  "say more", NULL },
 		VL_SETUP_OPTIONS,
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock sanlock-join", argc, argv,
+	poptContext ctx = poptGetContext(argv[0], argc, argv,
 					 table, 0);
 	const struct vl_driver *drv;
 	struct vl_acquire_opts o = { .deadline = vl_deadline_in(0) };
@@ -26,9 +28,12 @@ int cmd_sanlock_join(int argc, const char **argv)
 	struct vl_error e = {0};
 	int opt, rc = 0;
 
+	poptSetOtherOptionHelp(ctx, "[OPTIONS]");
 	while ((opt = poptGetNextOpt(ctx)) > 0)
 		;
-	if (opt < -1 || poptPeekArg(ctx))
+	if (opt < -1)
+		rc = vl_bad_option(ctx, opt, &e);
+	else if (poptPeekArg(ctx))
 		rc = vl_fail(&e, EX_USAGE, "usage: vmlock sanlock-join "
 			     "[--config FILE]");
 	if (!rc && !vl_setup.driver)

@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock sync: a running QEMU's vmlock locks made to match what it
  * uses. */
 #include "config.h"
 #include "audit/sync.h"
 #include "cmd/commands.h"
+#include "util/escape.h"
 #include "util/util.h"
 
 #include <popt.h>
@@ -11,7 +14,7 @@
 
 static void changed(const char *path, const char *what)
 {
-	char *shown = vl_escape(path);
+	char *shown = vl_escape(path, "");
 
 	printf("%s: %s\n", shown, what);
 	fflush(stdout);
@@ -50,17 +53,20 @@ int cmd_sync(int argc, const char **argv)
 		  "say more", NULL },
 		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
 		  "print errors only", NULL },
-		POPT_AUTOHELP
+		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};
-	poptContext ctx = poptGetContext("vmlock sync", argc, argv, table, 0);
+	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
 	struct vl_error e = {0};
 	struct audit_proc a = {0};
 	double timeout = 5;
 	long pid = 0;
-	int rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
-				"vmlock sync --pid PID [--qmp SOCKET] "
-				"[--timeout SECONDS]", &e);
+	int rc;
+
+	poptSetOtherOptionHelp(ctx, "[OPTIONS] --pid PID");
+	rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
+			    "vmlock sync --pid PID [--qmp SOCKET] [--timeout "
+			    "SECONDS]", &e);
 
 	if (!rc)
 		rc = audit_process(pid, qmp, timeout, &a, &e);

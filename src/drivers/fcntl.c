@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The fcntl driver (the default): OFD locks on the image itself
  * (vmlock(1), LOCK BYTES); named leases in the lockspace directory. Built
  * on the installed module interface alone. */
@@ -10,12 +12,14 @@ static int open_one(struct vl_resource *r, struct vl_error *e)
 				   : fdlock_open_image(r, e);
 }
 
-static bool still_valid(const struct vl_resource *r)
+static enum fdlock_verdict check_one(const struct vl_resource *r,
+				     struct stat *rival, int *rival_fd)
 {
-	return r->kind == VL_FILE || lockspace_resource_valid(r);
+	return r->kind == VL_FILE ? FDLOCK_HELD
+				  : lockspace_check_resource(r, rival, rival_fd);
 }
 
-static const struct fdlock_ops ops = { open_one, still_valid };
+static const struct fdlock_ops ops = { open_one, check_one };
 
 static int fcntl_acquire(struct vl_reslist *l, const struct vl_acquire_opts *o,
 			 struct vl_error *e)

@@ -1,10 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lockspace driver: every resource through a lease file in a
  * directory that all hosts share (block devices, storage without POSIX
  * locks, named leases). */
 #include <vmlock/fdlock.h>
 
 static const struct fdlock_ops ops = {
-	lockspace_open_resource, lockspace_resource_valid
+	lockspace_open_resource, lockspace_check_resource
 };
 
 static int lockspace_acquire(struct vl_reslist *l,

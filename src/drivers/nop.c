@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The nop driver: locks nothing, for testing scripts. */
 #include <vmlock/driver.h>
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The sanlock driver: one disk paxos lease per resource, in a directory on
  * storage that every host sees, managed by the local sanlock daemon (as
  * oVirt/RHV use it). Built only as a module (linked with
@@ -242,12 +244,24 @@ static int acquire_waiting(long pid, struct lease_set *s,
 			   const struct vl_deadline *d, struct vl_error *e)
 {
 	size_t failed = 0;
+	bool said = false;
 	int rv;
 
 	while ((rv = acquire_all(pid, s, &failed)) < 0) {
 		double left = vl_deadline_left(d);
 		if (!sl_rv_busy(rv) || left <= 0)
 			break;
+		if (!said) {	/* once: what it waits for, and who holds it */
+			struct vl_error why;
+			busy(s, failed, rv, &why);
+			if (d->forever)
+				vl_note("%s; waiting for it, with no time "
+					"limit", why.msg);
+			else
+				vl_note("%s; waiting for it, up to %.1f s",
+					why.msg, left);
+			said = true;
+		}
 		double nap = 0.5 + (random() % 500) / 1000.0;
 		nap = nap < left ? nap : left;
 		nanosleep(&(struct timespec){ (time_t)nap,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* What the two halves of the sanlock driver share: sanlock_space.c (the
  * configuration, lease files, the lockspace) and sanlock.c (the driver's
  * callbacks). Not part of vmlock: the module's own. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The sanlock driver's storage: its configuration, the lease files (a
  * sanlock lease, then vmlock's trailer), the lockspace this host joins,
  * and what sanlock's return values mean. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Image headers: what a qcow2, QED or VMDK header says about the other
  * files QEMU opens (vmlock(1), READING QEMU COMMAND LINES). Pure: bytes
  * in, names out. */
@@ -249,7 +251,8 @@ static int qcow2_parse(const unsigned char *buf, size_t len, bool eof,
 	if (ext_end < header_length)
 		return vl_fail(e, EX_DATAERR, "%s: qcow2 backing file name "
 			       "overlaps the header", name);
-	if (need(h, header_length, len, eof) ||
+	/* both, so that one more read does */
+	if (need(h, header_length, len, eof) |
 	    need(h, backing_offset + backing_size, len, eof))
 		return 0;
 	int rc = stored_backing(buf, len, backing_offset, backing_size,

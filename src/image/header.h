@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Image headers, parsed without I/O: which other files a qcow2, QED or
  * VMDK header names. */
 #ifndef VMLOCK_IMAGE_HEADER_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Reading image headers from files (vmlock(1), READING QEMU COMMAND
  * LINES): what the QEMU reader needs to follow backing chains. */
 #ifndef VMLOCK_IMAGE_IMAGE_H

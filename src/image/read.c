@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Reading an image's header from its file, with no side effect: a
  * device is never opened (it may be a tape or a watchdog), a file only
  * read. */
@@ -62,6 +64,8 @@ static int read_at(int fd, unsigned char *buf, size_t want, size_t *got,
 	return 0;
 }
 
+#define READ_ROUNDS 8
+
 /* The header of an open image: the probe bytes, then as many more as
  * the parser asks for (it asks again only when the file is longer). */
 static int read_header(int fd, const char *path, const char *format,
@@ -71,10 +75,14 @@ static int read_header(int fd, const char *path, const char *format,
 	unsigned char *buf = NULL;
 	int rc = 0;
 
+	/* each round reads all the parser asked for; it asks for more only
+	 * as far as what it has read shows it (a header length, then the
+	 * extensions beyond it) */
 	for (int round = 0;; round++) {
 		buf = vl_reallocarray(buf, want, 1);
 		rc = read_at(fd, buf, want, &len, path, e);
-		bool eof = len < want || want == IMAGE_HEADER_MAX || round;
+		bool eof = len < want || want == IMAGE_HEADER_MAX ||
+			   round == READ_ROUNDS;
 		if (!rc)
 			rc = image_parse_header(buf, len, eof, format, path, h, e);
 		if (rc || eof || h->needed <= len)

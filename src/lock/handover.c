@@ -1,19 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The source side of a migration for drivers whose locks live on files:
  * guard, check the source still holds, offer, wait for the target. */
 #include "config.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "util/proc.h"
 #include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct offer {
@@ -34,10 +35,12 @@ static int open_held(long pid, const struct pid_lock *pl)
 	char proc[64];
 	struct stat st;
 
+	/* read-write: an offer is a write lock, proof that it comes from
+	 * someone who may write the resource */
 	snprintf(proc, sizeof proc, "/proc/%ld/fd/%d", pid, pl->fd);
-	int fd = open(proc, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(proc, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && pl->path)
-		fd = open(pl->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		fd = open(pl->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) || st.st_dev != pl->dev ||
 			st.st_ino != pl->ino)) {
 		close(fd);
@@ -49,10 +52,8 @@ static int open_held(long pid, const struct pid_lock *pl)
 
 static bool source_alive(const struct source *src, int wait_ms)
 {
-	if (src->pidfd >= 0) {
-		struct pollfd p = { .fd = src->pidfd, .events = POLLIN };
-		return poll(&p, 1, wait_ms) == 0;
-	}
+	if (src->pidfd >= 0)
+		return !vl_pidfd_exited(src->pidfd, wait_ms);
 	if (wait_ms)
 		nanosleep(&(struct timespec){ 0, wait_ms * 1000000L }, NULL);
 	return kill((pid_t)src->pid, 0) == 0 || errno == EPERM;
@@ -72,7 +73,7 @@ static int guard_all(const struct source *src, struct pid_lock *pl, size_t n,
 				      .dev = pl[i].dev, .ino = pl[i].ino };
 		if (of->fd < 0)
 			return vl_fail(e, vl_errno_code(errno), "%s: cannot open "
-				       "it as pid %ld holds it: %s",
+				       "it read-write as pid %ld holds it: %s",
 				       pl[i].path ? pl[i].path : "?", src->pid,
 				       strerror(errno));
 		of->path = lockspace_display_name(of->fd, pl[i].path);
@@ -82,6 +83,10 @@ static int guard_all(const struct source *src, struct pid_lock *pl, size_t n,
 				       "target (see vmlock inquire); stop it "
 				       "first", of->path, of->slot);
 		int rc = lp_guard(of->fd);
+		if (rc == EAGAIN)
+			return vl_fail(e, EX_TEMPFAIL, "%s: another handover "
+				       "guards it already (see vmlock inquire)",
+				       of->path);
 		if (rc)
 			return vl_fail(e, EX_OSERR, "%s: cannot guard: %s",
 				       of->path, strerror(rc));
@@ -127,6 +132,24 @@ static size_t count_accepted(const struct offer *o, size_t n)
 	return accepted;
 }
 
+/* -v: how far the target has come and the seconds left, at the start
+ * and every 5 s after. */
+static void say_left(const struct vl_deadline *d, double *next, size_t taken,
+		     size_t count)
+{
+	double left = vl_deadline_left(d);
+
+	if (left > *next)
+		return;
+	*next = d->forever ? -1 : left - 5;
+	if (d->forever)
+		vl_debug("waiting for the target: %zu of %zu taken, no time "
+			 "limit", taken, count);
+	else
+		vl_debug("waiting for the target: %zu of %zu taken, %.0f s left",
+			 taken, count, left);
+}
+
 /* Waits until a target has accepted every slot (it does so once all its
  * locks are held), the source exits or time is up; withdraws, and judges
  * by the acceptances, which a target never takes back. */
@@ -135,10 +158,12 @@ static int wait_for_target(const struct source *src, struct offer *o,
 			   void (*done)(const char *path), struct vl_error *e)
 {
 	bool alive = true;
+	double next = 1e18;
+	size_t taken;
 
-	while (count_accepted(o, count) < count && !vl_deadline_passed(d) &&
-	       (alive = source_alive(src, 5)))
-		;
+	while ((taken = count_accepted(o, count)) < count &&
+	       !vl_deadline_passed(d) && (alive = source_alive(src, 5)))
+		say_left(d, &next, taken, count);
 	for (size_t i = 0; i < count; i++)
 		lp_unlock(o[i].fd);
 	size_t missing = 0;
@@ -160,7 +185,7 @@ static int wait_for_target(const struct source *src, struct offer *o,
 int fdlock_handover(long pid, const struct vl_deadline *d,
 		    void (*done)(const char *path), struct vl_error *e)
 {
-	struct source src = { pid, (int)syscall(SYS_pidfd_open, (pid_t)pid, 0) };
+	struct source src = { pid, vl_pidfd_open(pid) };
 	struct pid_lock *pl;
 	size_t n, count = 0;
 	int rc = holders_of_pid(pid, &pl, &n);
@@ -180,6 +205,9 @@ int fdlock_handover(long pid, const struct vl_deadline *d,
 		if ((rc = lp_offer(o[i].fd, o[i].slot)))
 			rc = vl_fail(e, EX_OSERR, "%s: cannot offer: %s",
 				     o[i].path, strerror(rc));
+		else
+			vl_debug("%s: offered to an incoming target (slot %d)",
+				 o[i].path, o[i].slot);
 	if (!rc && count == 0)
 		vl_note("pid %ld holds nothing exclusive through vmlock: "
 			"nothing to hand over", pid);

@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Finding who holds a file through /proc (see holders.h). */
 #include "config.h"
+#include "api/api.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/qemulocks.h"
@@ -92,6 +95,18 @@ struct proc {
 	bool looked_up;
 };
 
+char *holders_program_name(char *comm, const char *argv0)
+{
+	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+
+	base = base ? base + 1 : argv0;
+	if (!comm || !base || strlen(base) <= strlen(comm) ||
+	    !vl_starts_with(base, comm))
+		return comm;
+	free(comm);
+	return vl_strdup(base);
+}
+
 static void look_up_process(struct proc *p)
 {
 	int argc;
@@ -100,9 +115,10 @@ static void look_up_process(struct proc *p)
 	if (p->looked_up)
 		return;
 	p->looked_up = true;
-	p->command = vl_read_line(p->dirfd, "comm");
-	argv = vm_name ? vl_read_argv(p->dirfd, &argc) : NULL;
-	if (argv)
+	argv = vl_read_argv(p->dirfd, &argc);
+	p->command = holders_program_name(vl_read_line(p->dirfd, "comm"),
+				  argv ? argv[0] : NULL);
+	if (argv && vm_name)
 		p->name = vm_name(argc, argv);
 	free(argv);
 }
@@ -289,6 +305,95 @@ int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
 	*out = l.v;
 	*n = l.n;
 	return rc;
+}
+
+struct wanted_lock {
+	dev_t dev;
+	ino_t ino;
+	off_t byte;
+	bool found;
+};
+
+static void match_write_lock(dev_t dev, ino_t ino, off_t start, off_t end,
+			     short type, void *arg)
+{
+	struct wanted_lock *w = arg;
+
+	/* adjacent locks of one open file description merge into one */
+	w->found |= dev == w->dev && ino == w->ino && start <= w->byte &&
+		    end >= w->byte && type == F_WRLCK;
+}
+
+static void find_write_lock(int fddir, const char *fdname,
+			    const struct stat *st, const char *fdinfo,
+			    void *arg)
+{
+	struct wanted_lock *w = arg;
+
+	(void)fddir;
+	(void)fdname;
+	if (!fdinfo || st->st_dev != w->dev || st->st_ino != w->ino)
+		return;
+	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
+			match_write_lock(dev, ino, start, end, type, w);
+	}
+}
+
+static bool pid_write_locks(long pid, dev_t dev, ino_t ino, off_t byte)
+{
+	struct wanted_lock w = { dev, ino, byte, false };
+
+	return holders_each_fd(pid, find_write_lock, &w) == 0 && w.found;
+}
+
+static bool is_handover(long pid)
+{
+	char dir[64];
+	size_t len;
+
+	snprintf(dir, sizeof dir, "/proc/%ld", pid);
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *comm = dirfd < 0 ? NULL : vl_read_line(dirfd, "comm");
+	char *cmdline = dirfd < 0 ? NULL : vl_read_small(dirfd, "cmdline", &len);
+	size_t first = cmdline ? strlen(cmdline) + 1 : 0;
+	bool is = comm && !strcmp(comm, "vmlock") && first < len &&
+		  !strcmp(cmdline + first, "handover");
+
+	free(comm);
+	free(cmdline);
+	if (dirfd >= 0)
+		close(dirfd);
+	return is;
+}
+
+bool holders_offer_genuine(dev_t dev, ino_t ino, off_t offer, off_t guard)
+{
+	struct holders_target t = { .dev = dev, .ino = ino };
+	struct wanted_lock listed = { dev, ino, offer, false };
+	bool genuine = false, seen = false;
+
+	holders_scan(&t, 1);
+	for (size_t i = 0; i < t.holders.n && !seen; i++) {
+		long pid = t.holders.v[i].pid;
+		if (t.holders.v[i].role != VL_ROLE_OFFER || pid <= 0 ||
+		    !pid_write_locks(pid, dev, ino, offer))
+			continue;
+		seen = true;
+		genuine = pid_write_locks(pid, dev, ino, guard) &&
+			  is_handover(pid);
+	}
+	vl_holders_free(&t.holders);
+	free(t.path);
+	if (seen)
+		return genuine;
+	/* this host's, but not ours to look at: it cannot be vouched for */
+	holders_proc_locks(match_write_lock, &listed);
+	return !listed.found;
 }
 
 void pid_locks_free(struct pid_lock *l, size_t n)

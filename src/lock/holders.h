@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Finding who holds a file: OFD locks show pid -1 in /proc/locks, so the
  * holder is found through /proc/PID/fd and the lock: lines of
  * /proc/PID/fdinfo/FD. */
@@ -23,6 +25,10 @@ struct holders_target {
  * this host's processes, then those only the kernel's view shows. */
 void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out);
 
+/* The program's whole name: the kernel cuts comm to 15 characters, so
+ * argv[0]'s base name when comm begins it (a process may rewrite its
+ * argv[0]; then comm). Takes comm over. */
+char *holders_program_name(char *comm, const char *argv0);
 /* One pass over /proc: appends each local holder of each target. */
 void holders_scan(struct holders_target *t, size_t n);
 /* How holders_scan names a holder's VM from its command line (NULL, the
@@ -44,6 +50,12 @@ struct pid_lock {
  * errno (ESRCH: no such process; EACCES: not ours to look at). */
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
 void pid_locks_free(struct pid_lock *l, size_t n);
+/* Does the write lock over byte offer of the file dev:ino come from a live
+ * `vmlock handover`? When a process of this host holds it: only if that
+ * process is `vmlock handover` and holds a write lock over byte guard
+ * too. When /proc/locks does not list it at all, another host's process
+ * holds it, and its write lock, which only a writer can take, must do. */
+bool holders_offer_genuine(dev_t dev, ino_t ino, off_t offer, off_t guard);
 
 /* Calls fn for every fd of pid that refers to a file, with its fdinfo
  * (NULL when unreadable). Returns 0 or the errno of opening the fds. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Who holds a file, as this host sees it: the processes (/proc) and the
  * kernel's view of the locks (F_OFD_GETLK, /proc/locks). */
 #include "config.h"
@@ -142,7 +144,9 @@ static char *display_path(char *path)
 {
 	if (!path || !lockspace_contains(path))
 		return path;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	int fd = vl_open_regular(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW |
+				 O_NONBLOCK | O_CLOEXEC, &st);
 	char *shown = lockspace_display_name(fd, path);
 	if (fd >= 0)
 		close(fd);
@@ -154,16 +158,18 @@ int fdlock_inquire_image(const struct vl_resource *r, struct vl_holders *out,
 			 struct vl_error *e)
 {
 	struct stat st;
-	int fd = open(r->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fd = vl_open_regular(AT_FDCWD, r->path, O_RDONLY | O_NOCTTY |
+				 O_NONBLOCK | O_CLOEXEC, &st);
 
-	/* Without read access the /proc view alone still answers. */
-	if ((fd >= 0 ? fstat(fd, &st) : stat(r->path, &st)) < 0) {
-		int err = errno;
-		if (fd >= 0)
-			close(fd);
-		return vl_fail(e, vl_errno_code(err), "%s: %s", r->path,
-			       strerror(err));
-	}
+	if (!st.st_mode)
+		return vl_fail(e, vl_errno_code(errno), "%s: %s", r->path,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return vl_fail(e, EX_NOINPUT, "%s: not a regular file or block "
+			       "device", r->path);
+	/* A device is never opened: the locks on a device node are this
+	 * kernel's alone, all in its /proc view, which also answers
+	 * without read access. */
 	fdlock_holders(fd, &st, out);
 	if (fd >= 0)
 		close(fd);

@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lock bytes (vmlock(1), LOCK BYTES) as OFD locks on one fd. */
 #include "config.h"
+#include "api/api.h"
 #include "lock/lockproto.h"
 #include "util/util.h"
 
@@ -160,11 +163,47 @@ int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
 	return rc;
 }
 
+int lp_test(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	short type = class_type(mode);
+	int rc = probe(fd, type, class_span(mode), c);
+
+	if (!rc)
+		rc = check_others(fd, mode, c);
+	if (!rc)
+		rc = probe(fd, type, (struct span){ LP_LIBVIRT, 1 }, c);
+	return rc;
+}
+
+bool lp_in_the_way(off_t start, off_t end, short type, enum vl_mode mode,
+		   struct lp_conflict *c)
+{
+	if (!lp_classify(start, end, type, &c->mode, &c->role))
+		return false;
+	c->byte = start;
+	c->type = type;
+	switch (c->role) {
+	case VL_ROLE_HOLDER:
+		return !vl_modes_compatible(c->mode, mode);
+	case VL_ROLE_FOREIGN:	/* byte 0 */
+		return type == F_WRLCK || mode == VL_EXCLUSIVE;
+	default:		/* slots, offers, the guard */
+		return true;
+	}
+}
+
 void lp_unlock(int fd)
 {
 	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_LIBVIRT, 1 }, NULL);
 	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_BASE, LP_END - LP_BASE },
 	    NULL);
+}
+
+/* Does someone else hold a write lock on byte? Only an fd open for
+ * writing can take one: a read lock of a reader does not count. */
+static bool write_locked(int fd, off_t byte, struct lp_conflict *c)
+{
+	return probe(fd, F_RDLCK, (struct span){ byte, 1 }, c) == EAGAIN;
 }
 
 int lp_lock_incoming(int fd, int *slot_taken, struct lp_conflict *c)
@@ -177,8 +216,8 @@ int lp_lock_incoming(int fd, int *slot_taken, struct lp_conflict *c)
 		if (ofd(fd, F_OFD_SETLK, F_WRLCK, own, NULL))
 			continue;
 		/* slot first, offer second: a withdrawn offer is seen */
-		if (probe(fd, F_WRLCK, (struct span){ LP_OFFER0 + slot, 1 },
-			  &offer) == EAGAIN) {
+		if (write_locked(fd, LP_OFFER0 + slot, &offer) &&
+		    write_locked(fd, LP_GUARD, &offer)) {
 			*slot_taken = slot;
 			return 0;
 		}
@@ -194,12 +233,12 @@ int lp_slot_to_offer(off_t holder_byte)
 
 int lp_guard(int fd)
 {
-	return ofd(fd, F_OFD_SETLK, F_RDLCK, (struct span){ LP_GUARD, 1 }, NULL);
+	return ofd(fd, F_OFD_SETLK, F_WRLCK, (struct span){ LP_GUARD, 1 }, NULL);
 }
 
 int lp_offer(int fd, int slot)
 {
-	return ofd(fd, F_OFD_SETLK, F_RDLCK,
+	return ofd(fd, F_OFD_SETLK, F_WRLCK,
 		   (struct span){ LP_OFFER0 + slot, 1 }, NULL);
 }
 
@@ -207,13 +246,12 @@ bool lp_slot_taken(int fd, int slot)
 {
 	struct lp_conflict c;
 
-	return probe(fd, F_RDLCK, (struct span){ LP_SLOT0 + slot, 1 }, &c) ==
-	       EAGAIN;
+	return write_locked(fd, LP_SLOT0 + slot, &c);
 }
 
 int lp_accept(int fd, int slot)
 {
-	return ofd(fd, F_OFD_SETLK, F_RDLCK,
+	return ofd(fd, F_OFD_SETLK, F_WRLCK,
 		   (struct span){ LP_ACCEPT0 + slot, 1 }, NULL);
 }
 
@@ -222,8 +260,7 @@ bool lp_slot_accepted(int fd, int slot)
 	struct lp_conflict c;
 
 	return lp_slot_taken(fd, slot) &&
-	       probe(fd, F_WRLCK, (struct span){ LP_ACCEPT0 + slot, 1 }, &c) ==
-	       EAGAIN;
+	       write_locked(fd, LP_ACCEPT0 + slot, &c);
 }
 
 static void on_alarm(int sig)

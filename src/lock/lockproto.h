@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lock byte protocol shared by the fcntl and lockspace drivers: which
  * OFD locks on which bytes of a file stand for which mode (vmlock(1),
  * LOCK BYTES). Kernel state only: nothing to go stale. */
@@ -40,16 +42,26 @@ int lp_wait(int fd, enum vl_mode mode, const struct lp_conflict *c,
 /* Sleeps a growing, jittered pause (4 ms to 256 ms); 0 or ETIMEDOUT. */
 int lp_pause(const struct vl_deadline *d);
 void lp_unlock(int fd);
+/* Would lp_lock of mode on fd meet a conflict? Takes nothing, so an fd
+ * open read-only will do: 0, EAGAIN with c filled, or another errno. */
+int lp_test(int fd, enum vl_mode mode, struct lp_conflict *c);
+/* Does a lock at [start, end] of type, held by another, stand in the way
+ * of acquiring mode? c says what it stands for. */
+bool lp_in_the_way(off_t start, off_t end, short type, enum vl_mode mode,
+		   struct lp_conflict *c);
 
-/* Target side of a handover: the exclusive lock through a handover slot
- * while a source offers that slot (*slot: which; -1 when none), else the
- * exclusive lock as usual. Same returns as lp_lock. */
+/* Every lock of a handover (slot, offer, guard, accept) is a write lock,
+ * which only an fd open for writing can take: a reader can fake none.
+ *
+ * Target side of a handover: the exclusive lock through a handover slot
+ * while a source offers that slot under the guard (*slot: which; -1 when
+ * none), else the exclusive lock as usual. Same returns as lp_lock. */
 int lp_lock_incoming(int fd, int *slot, struct lp_conflict *c);
 /* Source side: the slot a target must take from a holder whose lock
  * starts at byte (a class byte, or the slot a previous handover gave). */
 int lp_slot_to_offer(off_t holder_byte);
-/* Raises the guard: from now on no one acquires the resource anew (read
- * lock; an fd open read-only is enough). 0 or errno. */
+/* Raises the guard: from now on no one acquires the resource anew.
+ * 0 or errno (EBADF: fd is not open for writing). */
 int lp_guard(int fd);
 /* Offers slot on fd, under the guard; 0 or errno. */
 int lp_offer(int fd, int slot);

@@ -1,3 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
+/* The lockspace directory (vmlock(1), LOCKSPACE). The lease files of a
+ * key are named by its hash H: H.UID is the file user UID holds it
+ * through, H.UID.XXXXXX one of UID's when a file UID cannot trust took
+ * the name H.UID, and every one of them counts: a holder locks its own,
+ * then checks the others (lock first, check second, as with the class
+ * bytes). */
 #include "config.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
@@ -16,9 +24,11 @@
 #include <unistd.h>
 
 #define LEASE_MAGIC "vmlock-lease 1\n"
+#define HASH_LEN 32
 
 static char *space_dir;
-static mode_t space_mode = 0600;
+static int space_fd = -1;	/* the directory, opened once */
+static mode_t space_mode = 0644;
 
 void lockspace_configure(const char *dir, mode_t file_mode)
 {
@@ -26,7 +36,10 @@ void lockspace_configure(const char *dir, mode_t file_mode)
 
 	free(space_dir);	/* canonical: lease files are known by path */
 	space_dir = real ? real : vl_strdup(dir ? dir : LOCKSPACE_DEFAULT);
-	space_mode = file_mode ? file_mode : 0600;
+	space_mode = file_mode ? file_mode : 0644;
+	if (space_fd >= 0)
+		close(space_fd);
+	space_fd = -1;
 }
 
 const char *lockspace_dir(void)
@@ -117,104 +130,342 @@ char *lockspace_key_label(char *key)
 	return key;
 }
 
-static int ensure_dir(struct vl_error *e)
+/* The default lives in /run: made, sticky and world-writable, on first
+ * use when we may. */
+static void make_default(void)
 {
 	struct stat st;
 
-	if (stat(lockspace_dir(), &st) == 0)
-		return S_ISDIR(st.st_mode) ? 0 :
-		       vl_fail(e, EX_CONFIG, "lockspace %s: not a directory",
-			       lockspace_dir());
-	/* the default lives in /run: make it on first use when we may */
-	if (strcmp(lockspace_dir(), LOCKSPACE_DEFAULT) == 0 && errno == ENOENT) {
-		mkdir("/run/vmlock", 0755);
-		if (mkdir(lockspace_dir(), 01777) == 0 || errno == EEXIST) {
-			chmod(lockspace_dir(), 01777);
-			return 0;
-		}
-	}
-	return vl_fail(e, vl_errno_code(errno), "lockspace %s: %s (configure "
-		       "one with lockspace = DIR in vmlock.conf)", lockspace_dir(),
-		       strerror(errno));
+	if (strcmp(lockspace_dir(), LOCKSPACE_DEFAULT) ||
+	    stat(lockspace_dir(), &st) == 0)
+		return;
+	mkdir("/run/vmlock", 0755);
+	if (mkdir(lockspace_dir(), 01777) == 0)
+		chmod(lockspace_dir(), 01777);
 }
 
-/* Written whole before it gets its name, so a lease file always records
- * its key. */
-static int create_lease(const char *key, const char *path, struct vl_error *e)
+/* Opens the directory once. One that others may write without the
+ * sticky bit is refused: anyone could remove a lease file while it is
+ * held. Missing and not create: 66. */
+static int open_space(bool create, struct vl_error *e)
 {
-	char *tmp = vl_asprintf("%s/.new-XXXXXX", lockspace_dir());
-	int fd = mkostemp(tmp, O_CLOEXEC);	/* O_EXCL */
-	int rc = 0;
+	struct stat st;
 
-	if (fd < 0) {
-		rc = vl_fail(e, vl_errno_code(errno), "lockspace %s: cannot "
-			     "create a lease file: %s", lockspace_dir(),
-			     strerror(errno));
-		free(tmp);
-		return rc;
+	if (space_fd >= 0)
+		return 0;
+	if (create)
+		make_default();
+	space_fd = open(lockspace_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (space_fd < 0)
+		return vl_fail(e, errno == ENOTDIR ? EX_CONFIG : vl_errno_code(errno),
+			       "lockspace %s: %s (configure one with lockspace = "
+			       "DIR in vmlock.conf)", lockspace_dir(),
+			       strerror(errno));
+	if (fstat(space_fd, &st) == 0 && vl_others_may_write(&st) &&
+	    !(st.st_mode & S_ISVTX)) {
+		close(space_fd);
+		space_fd = -1;
+		return vl_fail(e, EX_CONFIG, "lockspace %s: writable by others "
+			       "(mode %04o) without the sticky bit: anyone could "
+			       "remove a lease file while it is held (chmod +t "
+			       "it)", lockspace_dir(), (unsigned)(st.st_mode & 07777));
 	}
+	return 0;
+}
+
+/* 32 hex digits, then nothing or a dot: a lease file's name. */
+static bool is_lease_name(const char *name)
+{
+	return strspn(name, "0123456789abcdef") >= HASH_LEN &&
+	       (!name[HASH_LEN] || name[HASH_LEN] == '.');
+}
+
+/* Calls fn for every entry of the lockspace whose name starts with
+ * prefix, until it returns true; returns whether one did. A directory of
+ * its own: on a network file system a fresh open sees fresh names. */
+static bool each_entry(const char *prefix, bool (*fn)(const char *name,
+							void *arg), void *arg)
+{
+	int fd = openat(space_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	bool stopped = false;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!stopped && (de = readdir(d)))
+		stopped = vl_starts_with(de->d_name, prefix) && fn(de->d_name, arg);
+	closedir(d);
+	return stopped;
+}
+
+static bool records_key(int fd, const char *key)
+{
+	char *recorded = lockspace_read_key(fd, 0, LEASE_MAGIC);
+	bool same = recorded && !strcmp(recorded, key);
+
+	free(recorded);
+	return same;
+}
+
+/* May the caller hold through the lease file on fd? Only when no one but
+ * the caller, root and the directory's owner could remove or replace it
+ * (the sticky bit keeps the others out): the caller's own regular file,
+ * one link, writable by no one else, recording key. */
+static bool trusted(int fd, const char *key)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_uid == geteuid() && !(st.st_mode & 022) &&
+	       st.st_nlink == 1 && records_key(fd, key);
+}
+
+static int open_lease(const char *name, int flags, struct stat *st)
+{
+	return vl_fd_above_stdio(vl_open_regular(space_fd, name, flags |
+			O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, st));
+}
+
+/* A new lease file recording key, written whole under the temporary
+ * name tmp (".new-XXXXXX") before it gets a real one. Its fd, or -1. */
+static int make_temp(const char *key, char tmp[16])
+{
 	char *text = vl_asprintf(LEASE_MAGIC "%s\n", key);
 	size_t len = strlen(text);
-	if (fchmod(fd, space_mode) < 0 || write(fd, text, len) != (ssize_t)len ||
-	    (link(tmp, path) < 0 && errno != EEXIST))
-		rc = vl_fail(e, vl_errno_code(errno), "%s: cannot create lease "
-			     "file for %s: %s", path, key, strerror(errno));
-	unlink(tmp);
-	close(fd);
+	int fd = -1;
+
+	for (int tries = 0; fd < 0 && tries < 16; tries++) {
+		snprintf(tmp, 16, ".new-%06lx", random() & 0xffffff);
+		fd = vl_fd_above_stdio(openat(space_fd, tmp, O_RDWR | O_CREAT |
+					       O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+					       0600));
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd >= 0 && (fchmod(fd, space_mode) < 0 ||
+			write(fd, text, len) != (ssize_t)len)) {
+		int err = errno;
+		unlinkat(space_fd, tmp, 0);
+		close(fd);
+		fd = -1;
+		errno = err;
+	}
 	free(text);
-	free(tmp);
-	return rc;
+	return fd;
 }
 
-int lockspace_open(const char *key, bool create, int *fd, struct vl_error *e)
+/* Links a new lease file of key as name: 0, or an errno (EEXIST: the
+ * name is taken). The caller opens it by its name, the name its holders
+ * show in /proc. */
+static int create_as(const char *key, const char *name)
 {
-	char *name = lockspace_file_name(key);
-	char *path = vl_asprintf("%s/%s", lockspace_dir(), name);
-	int rc = create ? ensure_dir(e) : 0;
+	char tmp[16];
+	int fd = make_temp(key, tmp), err;
+
+	if (fd < 0)
+		return errno;
+	err = linkat(space_fd, tmp, space_fd, name, 0) < 0 ? errno : 0;
+	unlinkat(space_fd, tmp, 0);
+	close(fd);
+	return err;
+}
+
+/* The lease file under name, when the caller may hold through it, made
+ * when missing. Returns its fd, or -1 with errno (EPERM: the name holds
+ * a file the caller cannot trust). */
+static int take_name(const char *key, const char *name)
+{
 	struct stat st;
 
-	*fd = -1;
-	for (int tries = 0; !rc && *fd < 0 && tries < 3; tries++) {
-		*fd = vl_fd_above_stdio(open(path, O_RDWR | O_NOFOLLOW |
-					      O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
-		if (*fd < 0 && errno == ENOENT && create)
-			rc = create_lease(key, path, e);
-		else if (*fd < 0)
-			rc = vl_fail(e, vl_errno_code(errno), "%s: lease file "
-				     "of %s: %s", path, key, strerror(errno));
+	for (int tries = 0; tries < 3; tries++) {
+		int fd = open_lease(name, O_RDWR, &st), err;
+		if (fd >= 0 && trusted(fd, key))
+			return fd;
+		if (fd >= 0 || st.st_mode) {
+			if (fd >= 0)
+				close(fd);
+			errno = EPERM;
+			return -1;
+		}
+		if (errno != ENOENT)
+			return -1;
+		if ((err = create_as(key, name)) && err != EEXIST) {
+			errno = err;
+			return -1;
+		}
 	}
-	if (!rc && (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)))
-		rc = vl_fail(e, EX_CONFIG, "%s: lease file of %s is not a "
-			     "regular file", path, key);
+	errno = EAGAIN;
+	return -1;
+}
+
+struct own_search {
+	const char *key;
+	int fd;
+};
+
+static bool try_own(const char *name, void *arg)
+{
+	struct own_search *s = arg;
+	struct stat st;
+	int fd = open_lease(name, O_RDWR, &st);
+
+	if (fd >= 0 && trusted(fd, s->key)) {
+		s->fd = fd;
+		return true;
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/* The caller's own lease file of key when another user's file took its
+ * name: one of the caller's own under name.XXXXXX, made when none. */
+static int take_other_name(const char *key, const char *name)
+{
+	char *prefix = vl_asprintf("%s.", name);
+	struct own_search s = { key, -1 };
+	int err = 0;
+
+	each_entry(prefix, try_own, &s);
+	for (int tries = 0; s.fd < 0 && tries < 16; tries++) {
+		char *other = vl_asprintf("%s%06lx", prefix, random() & 0xffffff);
+		err = create_as(key, other);
+		if (!err)
+			try_own(other, &s);
+		free(other);
+		if (err && err != EEXIST)
+			break;
+	}
+	free(prefix);
+	if (s.fd < 0)
+		errno = err ? err : EAGAIN;
+	return s.fd;
+}
+
+static char *own_name(const char *hash)
+{
+	return vl_asprintf("%s.%u", hash, (unsigned)geteuid());
+}
+
+int lockspace_open_resource(struct vl_resource *r, struct vl_error *e)
+{
+	char *key = lockspace_key(r), *hash = lockspace_file_name(key);
+	char *name = own_name(hash);
+	int rc = open_space(true, e);
+
 	if (!rc) {
-		char *recorded = lockspace_read_key(*fd, 0, LEASE_MAGIC);
-		if (!recorded || strcmp(recorded, key))
-			rc = vl_fail(e, EX_SOFTWARE, "%s: lease file records "
-				     "\"%s\", not \"%s\"", path,
-				     recorded ? recorded : "nothing", key);
-		free(recorded);
-	}
-	if (rc && *fd >= 0) {
-		close(*fd);
-		*fd = -1;
+		r->fd = take_name(key, name);
+		if (r->fd < 0 && errno == EPERM) {
+			vl_debug("%s/%s: not a lease file of yours to hold "
+				 "through: using another name", lockspace_dir(),
+				 name);
+			r->fd = take_other_name(key, name);
+		}
+		if (r->fd < 0)
+			rc = vl_fail(e, vl_errno_code(errno), "lockspace %s: "
+				     "cannot make a lease file of yours for %s: "
+				     "%s", lockspace_dir(), key, strerror(errno));
 	}
 	free(name);
-	free(path);
+	free(hash);
+	free(key);
 	return rc;
 }
 
-bool lockspace_still_linked(int fd, const char *key)
+struct same_file {
+	dev_t dev;
+	ino_t ino;
+};
+
+static bool is_same(const char *name, void *arg)
 {
-	char *name = lockspace_file_name(key);
-	char *path = vl_asprintf("%s/%s", lockspace_dir(), name);
-	struct stat a, b;
-	bool linked = fstat(fd, &a) == 0 && a.st_nlink > 0 &&
-		      lstat(path, &b) == 0 && a.st_dev == b.st_dev &&
-		      a.st_ino == b.st_ino;
+	struct same_file *f = arg;
+	struct stat st;
+
+	return fstatat(space_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == f->dev && st.st_ino == f->ino;
+}
+
+/* Is fd still linked under one of the caller's names of hash? (prune,
+ * or root, may have removed it before it was locked) */
+static bool linked_as_own(const struct stat *st, const char *hash)
+{
+	struct same_file f = { st->st_dev, st->st_ino };
+	char *name = own_name(hash);
+	bool linked = is_same(name, &f) || each_entry(name, is_same, &f);
 
 	free(name);
-	free(path);
 	return linked;
+}
+
+struct rival_search {
+	const char *key;
+	enum vl_mode mode;
+	struct stat own;
+	struct stat *st;	/* out: the rival's */
+	int *fd;
+	bool listed;		/* /proc/locks shows a lock in the way */
+};
+
+static void listed_in_the_way(dev_t dev, ino_t ino, off_t start, off_t end,
+			      short type, void *arg)
+{
+	struct rival_search *s = arg;
+	struct lp_conflict c;
+
+	s->listed |= dev == s->st->st_dev && ino == s->st->st_ino &&
+		     lp_in_the_way(start, end, type, s->mode, &c);
+}
+
+/* Another lease file of the key with a lock in the way. One the caller
+ * cannot read is judged by this host's /proc/locks. */
+static bool in_the_way(const char *name, void *arg)
+{
+	struct rival_search *s = arg;
+	struct lp_conflict c;
+	int fd = open_lease(name, O_RDONLY, s->st);
+	bool rival = false;
+
+	if (S_ISREG(s->st->st_mode) && (s->st->st_dev != s->own.st_dev ||
+					s->st->st_ino != s->own.st_ino)) {
+		s->listed = false;
+		if (fd < 0)
+			holders_proc_locks(listed_in_the_way, s);
+		rival = fd >= 0 ? records_key(fd, s->key) &&
+				  lp_test(fd, s->mode, &c) == EAGAIN
+				: s->listed;
+	}
+	if (rival)
+		*s->fd = fd;
+	else if (fd >= 0)
+		close(fd);
+	return rival;
+}
+
+enum fdlock_verdict lockspace_check_resource(const struct vl_resource *r,
+					     struct stat *rival,
+					     int *rival_fd)
+{
+	char *key = lockspace_key(r), *hash = lockspace_file_name(key);
+	struct rival_search s = { .key = key, .mode = r->mode, .st = rival,
+				  .fd = rival_fd };
+	enum fdlock_verdict v = FDLOCK_HELD;
+
+	*rival_fd = -1;
+	/* after locking, every time: a lease file that another could
+	 * remove or replace, or that is gone, holds nothing */
+	if (fstat(r->fd, &s.own) < 0 || !trusted(r->fd, key) ||
+	    !linked_as_own(&s.own, hash))
+		v = FDLOCK_STALE;
+	else if (each_entry(hash, in_the_way, &s))
+		v = FDLOCK_RIVAL;
+	free(hash);
+	free(key);
+	return v;
 }
 
 bool lockspace_contains(const char *path)
@@ -222,7 +473,7 @@ bool lockspace_contains(const char *path)
 	size_t len = strlen(lockspace_dir());
 
 	return !strncmp(path, lockspace_dir(), len) && path[len] == '/' &&
-	       strlen(path + len + 1) == 32 && !strchr(path + len + 1, '/');
+	       is_lease_name(path + len + 1) && !strchr(path + len + 1, '/');
 }
 
 char *lockspace_display_name(int fd, const char *path)
@@ -233,77 +484,73 @@ char *lockspace_display_name(int fd, const char *path)
 	return key ? lockspace_key_label(key) : vl_strdup(path ? path : "?");
 }
 
-static bool is_lease_name(const char *name)
-{
-	return strlen(name) == 32 && strspn(name, "0123456789abcdef") == 32;
-}
+struct prune {
+	void (*pruned)(const char *key);
+};
 
-static void prune_one(int dirfd, const char *name,
-		      void (*pruned)(const char *key))
+static bool prune_one(const char *name, void *arg)
 {
-	int fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_NOCTTY |
-			O_NONBLOCK | O_CLOEXEC);
+	const struct prune *p = arg;
 	struct lp_conflict c;
 	struct stat a, b;
+	int fd = is_lease_name(name) ? open_lease(name, O_RDWR, &a) : -1;
 
 	if (fd < 0)
-		return;
+		return false;
 	char *key = lockspace_read_key(fd, 0, LEASE_MAGIC);
-	if (lp_lock(fd, VL_EXCLUSIVE, &c) == 0 && fstat(fd, &a) == 0 &&
-	    fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	if (lp_lock(fd, VL_EXCLUSIVE, &c) == 0 &&
+	    fstatat(space_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
-	    unlinkat(dirfd, name, 0) == 0)
-		pruned(key ? key : name);
+	    unlinkat(space_fd, name, 0) == 0)
+		p->pruned(key ? key : name);
 	free(key);
 	close(fd);
+	return false;
 }
 
 int lockspace_prune(void (*pruned)(const char *key), struct vl_error *e)
 {
-	DIR *d = opendir(lockspace_dir());
-	struct dirent *de;
+	struct prune p = { pruned };
+	int rc = open_space(false, e);
 
-	if (!d)
-		return vl_fail(e, vl_errno_code(errno), "lockspace %s: %s",
-			       lockspace_dir(), strerror(errno));
-	while ((de = readdir(d)))
-		if (is_lease_name(de->d_name))
-			prune_one(dirfd(d), de->d_name, pruned);
-	closedir(d);
-	return 0;
-}
-
-int lockspace_open_resource(struct vl_resource *r, struct vl_error *e)
-{
-	char *key = lockspace_key(r);
-	int rc = lockspace_open(key, true, &r->fd, e);
-
-	free(key);
+	if (!rc)
+		each_entry("", prune_one, &p);
 	return rc;
 }
 
-bool lockspace_resource_valid(const struct vl_resource *r)
-{
-	char *key = lockspace_key(r);
-	bool valid = lockspace_still_linked(r->fd, key);
+struct holders_search {
+	const char *key;
+	struct vl_holders *out;
+};
 
-	free(key);
-	return valid;
+static bool add_holders(const char *name, void *arg)
+{
+	struct holders_search *s = arg;
+	struct vl_holders h = {0};
+	struct stat st;
+	int fd = open_lease(name, O_RDONLY, &st);
+
+	if (S_ISREG(st.st_mode) && (fd < 0 || records_key(fd, s->key))) {
+		fdlock_holders(fd, &st, &h);
+		for (size_t i = 0; i < h.n; i++)
+			*vl_holders_add(s->out) = h.v[i];
+		free(h.v);
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
 }
 
 int lockspace_inquire(const struct vl_resource *r, struct vl_holders *out,
 		      struct vl_error *e)
 {
-	char *key = lockspace_key(r);
-	struct stat st;
-	int fd, rc = lockspace_open(key, false, &fd, e);
+	char *key = lockspace_key(r), *hash = lockspace_file_name(key);
+	struct holders_search s = { key, out };
+	int rc = open_space(false, e);
 
+	if (!rc)
+		each_entry(hash, add_holders, &s);
+	free(hash);
 	free(key);
-	if (rc == EX_NOINPUT)	/* no lease file: nobody ever held it */
-		return 0;
-	if (!rc && fstat(fd, &st) == 0)
-		fdlock_holders(fd, &st, out);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	return rc == EX_NOINPUT ? 0 : rc;	/* no lockspace: nobody holds */
 }

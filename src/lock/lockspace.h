@@ -1,7 +1,9 @@
-/* The lockspace directory: one lease file per resource, named by a hash
- * of a stable key, carrying the same lock bytes as an image would. For
- * block devices seen by several hosts, storage without POSIX locks, and
- * named leases. What modules may use is in <vmlock/fdlock.h>. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
+/* The lockspace directory: lease files named by a hash of a stable key,
+ * one per user of a resource, carrying the same lock bytes as an image
+ * would. For block devices seen by several hosts, storage without POSIX
+ * locks, and named leases. What modules may use is in <vmlock/fdlock.h>. */
 #ifndef VMLOCK_LOCK_LOCKSPACE_H
 #define VMLOCK_LOCK_LOCKSPACE_H
 
@@ -9,16 +11,11 @@
 
 #define LOCKSPACE_DEFAULT "/run/vmlock/lockspace"
 
-/* dir NULL: the default. file_mode: 0600 or 0640. */
+/* dir NULL: the default. file_mode: of new lease files, 0644 (0) or
+ * 0640 or 0600. */
 void lockspace_configure(const char *dir, mode_t file_mode);
 const char *lockspace_dir(void);
 
-/* Opens the lease file of key read-write, creating it when missing
- * (create: false → ENOENT is 66). Returns 0 with *fd, or an exit code. */
-int lockspace_open(const char *key, bool create, int *fd, struct vl_error *e);
-/* After locking: is fd still the file under key's name? (prune may have
- * unlinked it in between) */
-bool lockspace_still_linked(int fd, const char *key);
 /* How a file open on fd, known by path, is shown: for a lease file of
  * the lockspace what it stands for (an image path, "lease:NAME", ...),
  * else path. Newly allocated. */

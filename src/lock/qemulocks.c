@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QEMU's own image locks, as holders (see qemulocks.h). */
 #include "config.h"
 #include "api/api.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QEMU's own image locks (its file-posix driver): an OFD read lock on
  * byte 100 + n for each permission QEMU holds on an image and on byte
  * 200 + n for each it refuses to share, n being 0 consistent read, 1

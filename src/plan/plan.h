@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The resource plan of a run: --lock resources and everything a QEMU
  * command line opens, canonical and merged by identity. */
 #ifndef VMLOCK_PLAN_PLAN_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QEMU 7.2's block drivers (see drivers.h). */
 #include "config.h"
 #include "qemu/drivers.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QEMU's block drivers as data: what kind of node each makes, which
  * children it opens under which keys, whether it reads a backing file.
  * Taken from QEMU 7.2 (block/ *.c: bdrv_open_child calls, is_format,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* File names as QEMU's block layer reads them. */
 #include "config.h"
 #include "qemu/filename.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The block graph of a qemu-system command line: -drive, -blockdev and
  * -device items; which nodes QEMU opens at start, from which options
  * (node.c opens each). */

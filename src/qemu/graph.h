@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The block graph reader, shared by the qemu-system and the qemu-img,
  * qemu-io and qemu-nbd readers: items (-drive, -blockdev, -device, or a
  * tool's image), and the walk from a node down to the files it opens. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* JSON as QEMU reads it (its own parser: single-quoted strings too),
  * flattened as QEMU does for -blockdev and json: file names:
  *

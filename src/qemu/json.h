@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QEMU-dialect JSON, flattened (the rules are in json.c). */
 #ifndef VMLOCK_QEMU_JSON_H
 #define VMLOCK_QEMU_JSON_H

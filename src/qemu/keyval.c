@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* keyval, the key=value syntax of -blockdev and qemu-storage-daemon, as
  * QEMU 7.2's util/keyval.c reads it:
  *

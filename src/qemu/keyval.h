@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* keyval strings (the grammar is in keyval.c). */
 #ifndef VMLOCK_QEMU_KEYVAL_H
 #define VMLOCK_QEMU_KEYVAL_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Option lists as QEMU spells them, flattened to dotted keys. */
 #include "config.h"
 #include "qemu/kv.h"

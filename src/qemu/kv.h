@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Option lists as QEMU spells them, flattened to dotted keys: what the
  * QemuOpts, keyval and JSON readers produce. */
 #ifndef VMLOCK_QEMU_KV_H

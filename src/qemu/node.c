@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Opening one block node as QEMU 7.2's bdrv_open_inherit() does, down to
  * the files: what the node inherits from its parent (read-only, whether it
  * is probed for a format), its json: file name, its driver, the children

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The qemu-system option table (see options.h). */
 #include "config.h"
 #include "qemu/options.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The options of qemu-system, as data: which take a value, and which of
  * those name disks. Taken from QEMU 7.2 (qemu-options.hx). */
 #ifndef VMLOCK_QEMU_OPTIONS_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* QemuOpts, the key=value syntax of -drive, -device, -name, qemu-img -o
  * and --image-opts, as QEMU 7.2's util/qemu-option.c reads it:
  *
@@ -9,7 +11,9 @@
  *                                   ",", "=" included)
  *   value   = { char | ",," }      (",," is a literal comma)
  *
- * A key given twice takes its last value, but "id" its first. */
+ * A key given twice takes its last value, but "id" and "readonly" their
+ * first (-drive renames the last "readonly" to "read-only" and then reads
+ * the first). */
 #include "config.h"
 #include "qemu/opts.h"
 #include "util/util.h"
@@ -56,6 +60,17 @@ static void read_element(const char **s, const char *implied_key,
 	}
 }
 
+void qemu_opts_add(struct qemu_kvlist *l, char *key, char *val)
+{
+	if ((!strcmp(key, "id") || !strcmp(key, "readonly")) &&
+	    qemu_kv_find(l, key)) {
+		free(key);	/* QEMU takes the first */
+		free(val);
+	} else {
+		qemu_kv_replace(l, key, val);
+	}
+}
+
 int qemu_opts_parse(const char *s, const char *implied_key,
 		    struct qemu_kvlist *out, struct vl_error *e)
 {
@@ -68,12 +83,7 @@ int qemu_opts_parse(const char *s, const char *implied_key,
 			free(val);
 			return vl_fail(e, EX_USAGE, "empty key");
 		}
-		if (!strcmp(key, "id") && qemu_kv_find(out, key)) {
-			free(key);	/* QEMU takes the first id */
-			free(val);
-		} else {
-			qemu_kv_replace(out, key, val);
-		}
+		qemu_opts_add(out, key, val);
 		if (*s == ',')
 			s++;
 	}

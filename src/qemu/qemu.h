@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The QEMU reader: from a command line (qemu-system-*, qemu-img,
  * qemu-io, qemu-nbd) to the disks QEMU will open, each with the mode it
  * needs (vmlock(1), READING QEMU COMMAND LINES). It reads files (image

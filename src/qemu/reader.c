@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The QEMU reader's entry points: which program, then its reader. */
 #include "config.h"
 #include "qemu/filename.h"

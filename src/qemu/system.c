@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The qemu-system command line: options and their values, -set,
  * -readconfig files (and QEMU's default one), -snapshot, -name, -uuid;
  * the disks they name go to the block graph (graph.c). */
@@ -116,10 +118,9 @@ static int read_set(struct reader *r, const char *arg)
 	}
 	name = vl_strndup(id + 1, (size_t)(key - id - 1));
 	it = graph_find_item(r, kind, name);
-	if (it) {
+	if (it) {	/* as if written last on its -drive or -device */
 		k = vl_strndup(key + 1, (size_t)(eq - key - 1));
-		qemu_kv_set(&it->kv, k, eq + 1);
-		free(k);
+		qemu_opts_add(&it->kv, k, vl_strdup(eq + 1));
 	}
 	free(name);
 	free(group);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* A QMP client: QEMU's machine protocol over a unix socket. It connects,
  * reads the greeting, negotiates (qmp_capabilities), runs commands, one
  * with an fd passed along by SCM_RIGHTS (getfd), and reads each reply

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "setup/conf.h"
 #include "util/util.h"
@@ -77,8 +79,10 @@ static int set_driver_option(struct parse *p, const char *key,
 			continue;
 		long lo = driver_keys[i].lo, hi = driver_keys[i].hi;
 		if (!strcmp(key, "lockspace.file_mode")) {
-			if (strcmp(value, "0600") && strcmp(value, "0640"))
-				return bad(p, key, value, "not 0600 or 0640");
+			if (strcmp(value, "0644") && strcmp(value, "0640") &&
+			    strcmp(value, "0600"))
+				return bad(p, key, value, "not 0644, 0640 or "
+					   "0600");
 		} else if (lo <= hi ? !is_integer(value, lo, hi) : !*value) {
 			return bad(p, key, value, lo <= hi ?
 				   "not an integer in range" : "empty value");
@@ -181,14 +185,16 @@ int vl_config_parse(const char *text, size_t len, const char *name,
 static int check_owner(const char *path, const struct stat *st,
 		       struct vl_error *e)
 {
-	bool group_writable = (st->st_mode & S_IWGRP) && st->st_gid != 0;
-
-	if ((st->st_mode & S_IWOTH) || group_writable)
+	if (vl_others_may_write(st))
 		return vl_fail(e, EX_CONFIG, "%s: writable by others than its "
 			       "owner and root (mode %04o): refused", path,
 			       (unsigned)(st->st_mode & 07777));
 	if (!S_ISREG(st->st_mode))
 		return vl_fail(e, EX_CONFIG, "%s: not a regular file", path);
+	if (geteuid() == 0 && st->st_uid != 0)
+		return vl_fail(e, EX_CONFIG, "%s: owned by uid %u, not root: "
+			       "refused, as vmlock runs as root", path,
+			       (unsigned)st->st_uid);
 	return 0;
 }
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* vmlock.conf(5): KEY = VALUE lines; the command line wins over it. */
 #ifndef VMLOCK_SETUP_CONF_H
 #define VMLOCK_SETUP_CONF_H
@@ -26,7 +28,8 @@ struct vl_config {
 int vl_config_parse(const char *text, size_t len, const char *name,
 		    struct vl_config *c, struct vl_error *e);
 /* Loads path, or $VMLOCK_CONFIG, or the default (which may be missing).
- * Refuses a file writable by others than its owner and root. */
+ * Refuses a file writable by others than its owner and root, and, when
+ * vmlock runs as root, one that root does not own. */
 int vl_config_load(const char *path, struct vl_config *c, struct vl_error *e);
 /* A per-driver option ("sanlock.host_id"), or NULL. */
 const char *vl_config_option(const struct vl_config *c, const char *key);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "drivers/builtin.h"
 #include "setup/modules.h"
@@ -7,38 +9,112 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-static const struct vl_driver *load_module(const char *name, bool *found,
+const char *vl_module_dir(void)
+{
+	return PKGLIBDIR "/drivers";
+}
+
+const char *const *vl_builtin_driver_names(void)
+{
+	static const char *names[8];
+	size_t n = 0;
+
+	for (; vl_builtin_drivers[n] && n + 1 < 8; n++)
+		names[n] = vl_builtin_drivers[n]->name;
+	names[n] = NULL;
+	return names;
+}
+
+/* One file or directory a module of root's comes through: root's, and
+ * writable by no one but root, or a sticky directory (where only root
+ * may replace what root owns). */
+static int check_one(const char *name, const char *path, const char *what,
+		     struct vl_error *e)
+{
+	struct stat st;
+
+	if (stat(what, &st) < 0)
+		return vl_fail(e, EX_CONFIG, "driver %s: %s: %s", name, what,
+			       strerror(errno));
+	if (st.st_uid != 0)
+		return vl_fail(e, EX_CONFIG, "driver %s: %s: refused, as root: "
+			       "%s is owned by uid %u, not root", name, path,
+			       what, (unsigned)st.st_uid);
+	if (vl_others_may_write(&st) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
+		return vl_fail(e, EX_CONFIG, "driver %s: %s: refused, as root: "
+			       "%s is writable by others than root (mode %04o)",
+			       name, path, what, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* As root, a module runs its constructors as uid 0: the module and every
+ * directory above it must be root's alone (vmlock(1), DRIVERS). */
+static int check_trusted(const char *name, const char *real,
+			 struct vl_error *e)
+{
+	char *p = vl_strdup(real);
+	size_t len = strlen(p);
+	int rc = 0;
+
+	while (!rc) {
+		rc = check_one(name, real, len ? p : "/", e);
+		if (!len)
+			break;
+		while (len && p[len - 1] != '/')
+			len--;
+		p[len ? --len : 0] = '\0';
+	}
+	free(p);
+	return rc;
+}
+
+static const struct vl_driver *open_module(const char *name, const char *real,
 					   struct vl_error *e)
 {
-	const char *dir = getenv("VMLOCK_DRIVER_DIR");
-	char *path = vl_asprintf("%s/%s.so", dir && *dir ? dir :
-			       PKGLIBDIR "/drivers", name);
 	const struct vl_driver *drv = NULL;
 	void *handle;
 
-	*found = access(path, F_OK) == 0;
-	if (!*found) {
-		free(path);
+	if (geteuid() == 0 && check_trusted(name, real, e))
 		return NULL;
-	}
-	if (!(handle = dlopen(path, RTLD_NOW | RTLD_LOCAL)))
+	if (!(handle = dlopen(real, RTLD_NOW | RTLD_LOCAL)))
 		vl_fail(e, EX_CONFIG, "driver %s: %s", name, dlerror());
 	else if (!(drv = dlsym(handle, "vmlock_driver")))
 		vl_fail(e, EX_CONFIG, "driver %s: %s exports no vmlock_driver",
-			name, path);
+			name, real);
 	else if (drv->abi != VL_DRIVER_ABI)
 		vl_fail(e, EX_CONFIG, "driver %s: %s was built for driver "
-			"interface %u, this vmlock speaks %u", name, path,
+			"interface %u, this vmlock speaks %u", name, real,
 			drv->abi, VL_DRIVER_ABI);
 	else
-		vl_debug("driver %s: module %s", name, path);
+		vl_debug("driver %s: module %s", name, real);
 	if (e->code && handle) {
 		dlclose(handle);
 		drv = NULL;
 	}
-	free(path);
+	return drv;
+}
+
+/* NAME.so in $VMLOCK_DRIVER_DIR, then in the default directory. */
+static const struct vl_driver *load_module(const char *name, bool *found,
+					   struct vl_error *e)
+{
+	const char *env = getenv("VMLOCK_DRIVER_DIR");
+	const char *dirs[] = { env && *env ? env : NULL, vl_module_dir() };
+	const struct vl_driver *drv = NULL;
+
+	*found = false;
+	for (size_t i = 0; i < 2 && !*found; i++) {
+		char *path = dirs[i] ? vl_asprintf("%s/%s.so", dirs[i], name)
+				     : NULL;
+		char *real = path ? realpath(path, NULL) : NULL;
+		if ((*found = real != NULL))
+			drv = open_module(name, real, e);
+		free(real);
+		free(path);
+	}
 	return drv;
 }
 
@@ -47,6 +123,7 @@ const struct vl_driver *vl_driver_load(const char *name,
 				       struct vl_error *e)
 {
 	const struct vl_driver *drv = NULL;
+	const char *env = getenv("VMLOCK_DRIVER_DIR");
 	bool found = false;
 
 	e->code = 0;
@@ -63,9 +140,9 @@ const struct vl_driver *vl_driver_load(const char *name,
 		}
 	if (!found)
 		vl_fail(e, EX_CONFIG, "driver \"%s\": no such driver (no "
-			"module in %s, none built in)", name,
-			getenv("VMLOCK_DRIVER_DIR") ? getenv("VMLOCK_DRIVER_DIR")
-						    : PKGLIBDIR "/drivers");
+			"module in %s%s%s, none built in)", name,
+			env && *env ? env : "", env && *env ? " or " : "",
+			vl_module_dir());
 	if (drv && drv->init && drv->init(c, e))
 		drv = NULL;
 	return drv;

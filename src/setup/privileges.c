@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "setup/privileges.h"
 
@@ -67,8 +69,14 @@ int vl_identity_check(const struct vl_identity *id, struct vl_error *e)
 							  : *c + 4) < 0)
 			rc = vl_fail(e, EX_USAGE, "--keep-cap \"%s\": unknown "
 				     "capability", *c);
-	if (!rc && id->keep_caps && *id->keep_caps && !id->user)
-		rc = vl_fail(e, EX_USAGE, "--keep-cap goes with --user");
+	/* without a user, uid 0 would stay, its capabilities gone: a
+	 * root that is neither root nor the user meant */
+	if (!rc && !id->user && (id->group || id->no_groups ||
+				 (id->keep_caps && *id->keep_caps)))
+		rc = vl_fail(e, EX_USAGE, "%s goes with --user (for root in "
+			     "another group: --user root --group GROUP)",
+			     id->group ? "--group" : id->no_groups
+			     ? "--clear-groups" : "--keep-cap");
 	return rc;
 }
 
@@ -96,12 +104,12 @@ int vl_identity_assume(const struct vl_identity *id, struct vl_error *e)
 	gid_t gid;
 	int rc = 0;
 
-	if (id->user || id->group) {
+	if (id->user) {	/* a group alone is refused by the check */
 		rc = look_up(id, &uid, &gid, e);
 		if (!rc)
 			rc = set_kept_caps(id->keep_caps, e);
-		capng_flags_t groups = id->no_groups || !id->user
-			? CAPNG_DROP_SUPP_GRP : CAPNG_INIT_SUPP_GRP;
+		capng_flags_t groups = id->no_groups ? CAPNG_DROP_SUPP_GRP
+						     : CAPNG_INIT_SUPP_GRP;
 		if (!rc && capng_change_id((int)uid, (int)gid, groups) < 0)
 			rc = vl_fail(e, EX_OSERR, "changing to uid %u gid %u "
 				     "failed", (unsigned)uid, (unsigned)gid);

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Dropping root after the locks are taken (vmlock(1), run --user). */
 #ifndef VMLOCK_SETUP_PRIVILEGES_H
 #define VMLOCK_SETUP_PRIVILEGES_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "util/path.h"
 #include "util/util.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Joining file names lexically, as QEMU does: no symlink is resolved. */
 #ifndef VMLOCK_UTIL_PATH_H
 #define VMLOCK_UTIL_PATH_H

@@ -1,9 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "util/proc.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -112,4 +116,17 @@ int vl_pidfd_open(long pid)
 int vl_pidfd_getfd(int pidfd, int fd)
 {
 	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);	/* CLOEXEC */
+}
+
+bool vl_pidfd_exited(int pidfd, int ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;	/* readable once it has exited */
+}
+
+int vl_pidfd_signal(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? errno
+									  : 0;
 }

@@ -1,10 +1,13 @@
-/* Small files of /proc and /sys, read in one go; command lines; another
- * process's fds, through a pidfd. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
+/* Small files of /proc and /sys, read in one go; command lines; processes
+ * by pidfd, which a reused pid never fools, and their fds. */
 #ifndef VMLOCK_UTIL_PROC_H
 #define VMLOCK_UTIL_PROC_H
 
 #include <vmlock/util.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The whole of name (relative to dirfd, or AT_FDCWD), up to 8 KiB,
@@ -25,6 +28,11 @@ char **vl_read_argv(int dirfd, int *argc);
 /* A pidfd of process pid (close-on-exec), or -1 with errno (ESRCH: gone;
  * ENOSYS: a kernel before Linux 5.3). */
 int vl_pidfd_open(long pid);
+/* Has the process of pidfd exited? Waits up to ms milliseconds for it. */
+bool vl_pidfd_exited(int pidfd, int ms);
+/* Signals the process of pidfd, never another one that took its pid;
+ * 0 or an errno (ESRCH: it has exited). */
+int vl_pidfd_signal(int pidfd, int sig);
 /* A copy in this process (close-on-exec) of fd number fd of the process
  * of pidfd: the same open file description, so a lock set through it is
  * that process's (pidfd_getfd(2), Linux 5.6; the caller must be allowed

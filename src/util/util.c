@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "util/util.h"
 
@@ -172,25 +174,6 @@ bool vl_parse_bool(const char *s, bool *value)
 	return *value || vl_in_list(s, no);
 }
 
-char *vl_escape(const char *s)
-{
-	char *out = vl_malloc(4 * strlen(s) + 1), *q = out;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\\' || c == '\n' || c == '\t') {
-			*q++ = '\\';
-			*q++ = c == '\n' ? 'n' : c == '\t' ? 't' : '\\';
-		} else if (c < 0x20 || c == 0x7f) {
-			q += sprintf(q, "\\x%02x", c);
-		} else {
-			*q++ = (char)c;
-		}
-	}
-	*q = 0;
-	return out;
-}
-
 void *vl_grow(void *v, size_t *cap, size_t size)
 {
 	*cap = *cap ? 2 * *cap : 8;
@@ -202,6 +185,35 @@ int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b)
 	if (dev_a != dev_b)
 		return dev_a < dev_b ? -1 : 1;
 	return ino_a < ino_b ? -1 : ino_a > ino_b;
+}
+
+bool vl_others_may_write(const struct stat *st)
+{
+	return (st->st_mode & S_IWOTH) ||
+	       ((st->st_mode & S_IWGRP) && st->st_gid != 0);
+}
+
+int vl_open_regular(int dirfd, const char *name, int flags, struct stat *st)
+{
+	int pin = openat(dirfd, name, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
+	int fd = -1, err = errno;
+	char proc[64];
+
+	memset(st, 0, sizeof *st);
+	if (pin < 0)
+		return -1;
+	if (fstat(pin, st) < 0)
+		err = errno;
+	else if (!S_ISREG(st->st_mode))
+		err = ENXIO;
+	else {
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", pin);
+		fd = open(proc, flags & ~O_NOFOLLOW);
+		err = errno;
+	}
+	close(pin);
+	errno = err;
+	return fd;
 }
 
 int vl_fd_above_stdio(int fd)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Helpers every layer shares: what <vmlock/util.h> exports to driver
  * modules, plus strings, growable arrays, numbers and file identities.
  * Nothing here knows about locks, QEMU or images. */
@@ -8,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 extern const char *vl_progname;
@@ -29,11 +32,6 @@ bool vl_parse_pid(const char *s, long *pid);
 /* A number of seconds: a decimal >= 0 (at most 1e9), or -1 for forever. */
 bool vl_parse_seconds(const char *s, double *out);
 
-/* s as a line of a table shows it: control characters, DEL and '\' as
- * escapes (\n, \t, \\, \xHH), so that a name taken from outside
- * cannot end a line or forge a row; the rest as it is. Newly allocated. */
-char *vl_escape(const char *s);
-
 /* Growable arrays: a pointer, a count and a capacity. VL_PUSH makes room
  * for one more element and returns a pointer to it (uninitialised). */
 void *vl_grow(void *v, size_t *cap, size_t size);
@@ -43,6 +41,17 @@ void *vl_grow(void *v, size_t *cap, size_t size);
 
 /* Orders files by identity (device, then inode): -1, 0 or 1. */
 int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b);
+
+/* May anyone but the owner and root write it? (world-writable, or
+ * group-writable for a group other than root's) */
+bool vl_others_may_write(const struct stat *st);
+
+/* Opens name (relative to dirfd, or AT_FDCWD) with flags only if it is
+ * a regular file: it is pinned with O_PATH first and opened through
+ * /proc/self/fd, so that a FIFO or a device, even one swapped in, is
+ * never opened. Returns the fd, or -1 with errno (ENXIO: not a regular
+ * file). *st is the file's status whenever it exists (else st_mode 0). */
+int vl_open_regular(int dirfd, const char *name, int flags, struct stat *st);
 
 /* Moves fd above 0-2, which an exec'd command takes for its stdio;
  * returns the new fd (close-on-exec) or -1, errno kept. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* A driver module built out of tree, against the installed headers
  * alone: the fcntl driver's engine with an opener of its own, which
  * counts the files it opens. The abi suite builds and loads it. */

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The driver module interface: what the executable exports is exactly what
 # the installed headers declare, and a module built out of tree against
 # those headers alone builds, loads and locks.
@@ -30,8 +32,9 @@ exported() {
 
 install_headers() {
 	ROOT=$BATS_TEST_TMPDIR/root
-	make -s -C "$VMLOCK_BUILDDIR" install-vmlockincludeHEADERS DESTDIR="$ROOT" >/dev/null ||
-		fail "make install of the headers failed"
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$VMLOCK_BUILDDIR" \
+		install-vmlockincludeHEADERS install-pkgconfigDATA \
+		DESTDIR="$ROOT" >/dev/null || fail "make install of the headers and vmlock.pc failed"
 	INCLUDE=$(dirname "$(dirname "$(find "$ROOT" -name driver.h -path '*/vmlock/*')")")
 	[[ -f $INCLUDE/vmlock/driver.h ]] || fail "no vmlock/driver.h installed under $ROOT"
 }
@@ -58,15 +61,29 @@ install_headers() {
 	done
 }
 
-@test "a module built out of tree against the installed headers alone loads and locks" {
+# pkg-config run on the vmlock.pc installed under $ROOT, as if $ROOT were /.
+pc() {
+	PKG_CONFIG_PATH=$(dirname "$(find "$ROOT" -name vmlock.pc)") \
+		PKG_CONFIG_SYSROOT_DIR=$ROOT PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 pkg-config "$@" vmlock
+}
+
+@test "a module built out of tree with pkg-config --cflags vmlock alone loads and locks" {
 	command -v cc >/dev/null || skip "no C compiler"
+	command -v pkg-config >/dev/null || skip "pkg-config is not installed"
 	install_headers
-	mkdir "$BATS_TEST_TMPDIR/mods"
-	run cc -std=gnu11 -Wall -Werror -shared -fPIC -I"$INCLUDE" \
-		-o "$BATS_TEST_TMPDIR/mods/ofdcopy.so" "$TESTS_SRCDIR/abi/ofdcopy.c"
+	run -0 pc --cflags
+	cflags=$output
+	[[ $cflags == *"-I$INCLUDE"* ]] || fail "pkg-config --cflags vmlock: $cflags, not -I$INCLUDE"
+	run -0 pc --variable=driverdir
+	mods=$output
+	[[ $mods == "$ROOT"/*/vmlock/drivers ]] || fail "driverdir: $mods"
+	mkdir -p "$mods"
+	# shellcheck disable=SC2086 # the flags are words
+	run cc -std=gnu11 -Wall -Werror -shared -fPIC $cflags \
+		-o "$mods/ofdcopy.so" "$TESTS_SRCDIR/abi/ofdcopy.c"
 	[[ $status == 0 ]] || fail "the module does not build: $output"
 	img=$(mkimg img)
-	export VMLOCK_DRIVER_DIR=$BATS_TEST_TMPDIR/mods
+	export VMLOCK_DRIVER_DIR=$mods
 	run -0 "$VMLOCK" run --driver ofdcopy --lock "$img" -- true
 	assert_output --partial "ofdcopy: 1 file(s) locked"
 	# its locks are vmlock's lock bytes: the default driver sees them

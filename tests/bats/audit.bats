@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Every QEMU seen (vmlock(1), inquire, audit, sync): QEMU's own image
 # locks as holders in inquire and run, `vmlock audit` comparing what a
 # real QEMU has open with its vmlock locks after QMP hot-plug, drive_del,
@@ -58,7 +60,7 @@ hmp() {
 	run -0 holders "$img"
 	assert_output "qemu $QEMU_PID exclusive web"
 	run -0 "$VMLOCK" inquire "$img"
-	assert_output --regexp "exclusive +$QEMU_PID qemu +local +qemu-system-x86 +web +$img"
+	assert_output --regexp "exclusive +$QEMU_PID qemu +local +qemu-system-x86_64 +web +$img"
 }
 
 @test "run refuses an image a plain QEMU holds, with 75 and QEMU's own lock named, before anything starts" {
@@ -66,7 +68,7 @@ hmp() {
 	start_qemu -name web -drive "file=$img,if=none,id=d0,format=qcow2"
 	for mode in exclusive shared readonly; do
 		run -75 "$VMLOCK" run --lock "$img:$mode" -- touch "$BATS_TEST_TMPDIR/ran"
-		assert_output "vmlock: $img: busy: wanted $mode, held exclusive by pid $QEMU_PID (qemu-system-x86, VM \"web\", QEMU's own image lock)"
+		assert_output "vmlock: $img: busy: wanted $mode, held exclusive by pid $QEMU_PID (qemu-system-x86_64, VM \"web\", QEMU's own image lock)"
 	done
 	[[ ! -e $BATS_TEST_TMPDIR/ran ]] || fail "the command ran"
 	qemu_cmd
@@ -128,7 +130,7 @@ hmp() {
 	assert_line --regexp "^ *$QEMU_PID web +stale +- +exclusive +$c\$"
 	assert_equal "${#lines[@]}" 3
 	run -75 "$VMLOCK" run --lock "$b:readonly" -- true
-	assert_output --partial "pid $QEMU_PID (qemu-system-x86, VM \"web\", QEMU's own image lock)"
+	assert_output --partial "pid $QEMU_PID (qemu-system-x86_64, VM \"web\", QEMU's own image lock)"
 
 	run -0 "$VMLOCK" sync --pid "$QEMU_PID"
 	assert_line "$b: locked exclusive"
@@ -277,8 +279,8 @@ for pid in sys.argv[2:4]:
     p = procs[int(pid)]
     print(pid, p["command"], p["name"], [(f["path"], f["finding"]) for f in p["files"]])
 print(int(sys.argv[4]) in procs)' "$output" "$under" "$plain" "$not"
-	assert_line --index 0 "$under qemu-system-x86 None [('$a', 'ok')]"
-	assert_line --index 1 "$plain qemu-system-x86 plain [('$b', 'unlocked')]"
+	assert_line --index 0 "$under qemu-system-x86_64 None [('$a', 'ok')]"
+	assert_line --index 1 "$plain qemu-system-x86_64 plain [('$b', 'unlocked')]"
 	assert_line --index 2 "False"
 	run -1 "$VMLOCK" audit
 	assert_line --regexp "^ *$plain plain +unlocked +read-write +- +$b\$"
@@ -291,8 +293,8 @@ print(int(sys.argv[4]) in procs)' "$output" "$under" "$plain" "$not"
 	start_qemu -name $'two\nrows' -drive "file=$img,if=none,id=d0,format=qcow2"
 	run -1 "$VMLOCK" audit --pid "$QEMU_PID"
 	assert_equal "${#lines[@]}" 2
-	assert_line --index 1 --partial 'two\nrows'
-	assert_line --index 1 --partial 'new\nline.qcow2'
+	assert_line --index 1 --partial 'two\x0arows'
+	assert_line --index 1 --partial 'new\x0aline.qcow2'
 	run -1 "$VMLOCK" audit --json --pid "$QEMU_PID"
 	run -0 "$PY" -c 'import json, sys; p = json.loads(sys.argv[1])["processes"][0]; print(repr(p["name"]), repr(p["files"][0]["path"]))' "$output"
 	assert_output "'two\\nrows' '$BATS_TEST_TMPDIR/new\\nline.qcow2'"

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The operator scripts in examples/ run as documented.
 
 load helpers
@@ -17,5 +19,5 @@ load helpers
 	run timeout 180 "$TESTS_SRCDIR/../examples/migrate.sh" "$VMLOCK"
 	assert_success
 	assert_output --regexp ": handover slot [01] settled: held exclusive, byte 0 too"
-	assert_output --regexp "exclusive +[0-9]+ holder +local +qemu-system-x86 +dst "
+	assert_output --regexp "exclusive +[0-9]+ holder +local +qemu-system-x86_64 +dst "
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Faults: kill -9 at every step, file systems without lock support,
 # images replaced under vmlock's feet.
 

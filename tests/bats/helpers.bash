@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Shared setup for the vmlock bats suites: every suite does `load helpers`.
 #
 # VMLOCK: the binary under test, required (make check exports it), e.g.
@@ -260,10 +262,17 @@ assert_locked() {
 	[[ $state == locked ]] || fail "$1 is not locked"
 }
 
+# require_root WHAT: skips the test, saying why, unless run as root.
+require_root() {
+	[[ $(id -u) == 0 ]] || skip "needs root to $1 (running as $(id -un))"
+}
+
 # Makes $BATS_TEST_TMPDIR and its bats-created parents traversable by other
-# users (for the tests that run vmlock as nobody).
+# users (for the tests that run vmlock as nobody, which need root: they
+# skip otherwise).
 open_tmpdir_to_others() {
 	local d=$BATS_TEST_TMPDIR stop=${BATS_RUN_TMPDIR:-$BATS_TEST_TMPDIR}
+	require_root "run vmlock as user nobody"
 	while :; do
 		chmod o+x "$d"
 		[[ $d == "$stop" || $d == / ]] && break

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The source layout keeps its layers one way (README, Layout): a folder
 # includes only the folders below it, no header include circle, and the
 # QEMU and image readers lock nothing.

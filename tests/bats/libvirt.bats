@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # vmlock beside libvirt (vmlock(1), LIBVIRT): real libvirtd and virtlockd,
 # started here with their own configuration, sockets and state under
 # $BATS_TEST_TMPDIR (a session daemon, qemu:///session, as user nobody
@@ -172,7 +174,7 @@ print({fcntl.F_UNLCK: "free", fcntl.F_RDLCK: "read", fcntl.F_WRLCK: "write"}[t])
 	run -0 "$VMLOCK" run --lock "$disk:readonly" -- true
 	run -75 "$VMLOCK" run --lock "$disk:shared" -- true
 	run -75 "$VMLOCK" run --lock "$disk" -- true
-	assert_output --partial "held readonly by pid $LV_PID ($(basename "$QEMU" | cut -c1-15), VM \"reader\", QEMU's own image lock)"
+	assert_output --partial "held readonly by pid $LV_PID ($(basename "$QEMU"), VM \"reader\", QEMU's own image lock)"
 	lv_virsh destroy reader
 	start_qemu_vmlock "$disk"
 	lv_refused 'Failed to get shared "write" lock' reader2 "$disk" readonly
@@ -203,7 +205,7 @@ print({fcntl.F_UNLCK: "free", fcntl.F_RDLCK: "read", fcntl.F_WRLCK: "write"}[t])
 	wait_until "$VL_PATIENCE" eval '[[ $(byte0 "$disk") == free ]]' ||
 		fail "virtlockd still holds byte 0 of a paused guest"
 	run -75 "$VMLOCK" run --lock "$disk:readonly" -- true
-	assert_output "vmlock: $disk: busy: wanted readonly, held exclusive by pid $LV_PID ($(basename "$QEMU" | cut -c1-15), VM \"paused\", QEMU's own image lock)"
+	assert_output "vmlock: $disk: busy: wanted readonly, held exclusive by pid $LV_PID ($(basename "$QEMU"), VM \"paused\", QEMU's own image lock)"
 	run -0 holders "$disk"
 	assert_output "qemu $LV_PID exclusive"
 	run -1 "$VMLOCK" audit --json --pid "$LV_PID"

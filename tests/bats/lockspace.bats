@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Driver modules, the lockspace driver and named leases.
 
 load helpers
@@ -53,13 +55,13 @@ hold() {	# ARGS...: vmlock run ARGS -- sleep 60 in the background
 	assert_output --partial "held shared"
 }
 
-@test "lease files: 32 hex digits, mode 0600 (0640 by config), recording their key" {
+@test "lease files: 32 hex digits and the owner's uid, mode 0644 (0640 by config), recording their key" {
 	run "$VMLOCK" run --lockspace "$SPACE" --lease alpha -- true
 	assert_success
 	files=("$SPACE"/*)
 	[ "${#files[@]}" -eq 1 ]
-	[[ "$(basename "${files[0]}")" =~ ^[0-9a-f]{32}$ ]]
-	assert_equal "$(stat -c %a "${files[0]}")" 600
+	[[ "$(basename "${files[0]}")" =~ ^[0-9a-f]{32}\.$(id -u)$ ]]
+	assert_equal "$(stat -c %a "${files[0]}")" 644
 	grep -qx "lease:alpha" "${files[0]}"
 	printf 'lockspace.file_mode = 0640\n' > conf
 	chmod 644 conf
@@ -69,14 +71,17 @@ hold() {	# ARGS...: vmlock run ARGS -- sleep 60 in the background
 	assert_output 640
 }
 
-@test "a symlink planted at a lease file's name is refused, nothing locked" {
+@test "a symlink planted at a lease file's name is never locked through: another file is" {
 	run "$VMLOCK" run --lockspace "$SPACE" --lease gamma -- true
 	lease=$(echo "$SPACE"/*)
 	rm "$lease"
 	ln -s "$BATS_TEST_TMPDIR/img" "$lease"
+	hold --lockspace "$SPACE" --lease gamma
+	[ "$(vl_py probe "$BATS_TEST_TMPDIR/img")" = free ]
+	[ -L "$lease" ]
 	run "$VMLOCK" run --lockspace "$SPACE" --lease gamma -- true
-	assert_failure
-	refute_output --partial "busy"
+	assert_failure 75
+	assert_output --partial "lease:gamma: busy: wanted exclusive, held exclusive by pid $HOLDER"
 	run "$VMLOCK" inquire --all
 	refute_output --partial "$BATS_TEST_TMPDIR/img"
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Live migration under vmlock (vmlock(1), HANDOVER): `vmlock handover` on
 # the source side, `vmlock run --incoming` on the target side, real QEMU
 # processes migrating over a unix socket, and a third launcher that must be
@@ -467,7 +469,7 @@ except OSError:
 @test "sync of a target while its source still holds: 75 naming the source, the slot kept" {
 	handed_over_guest
 	run -75 "$VMLOCK" sync --pid "${PIDS[dst]}"
-	assert_output "vmlock: $img: busy: wanted exclusive, held exclusive by pid ${PIDS[src]} (qemu-system-x86, VM \"src\"); nothing changed"
+	assert_output "vmlock: $img: busy: wanted exclusive, held exclusive by pid ${PIDS[src]} (qemu-system-x86_64, VM \"src\"); nothing changed"
 	assert_slot "${PIDS[dst]}" "$SLOT0" "$img"
 	assert_roles "$img" "holder ${PIDS[src]}" "incoming ${PIDS[dst]}"
 }

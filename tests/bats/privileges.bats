@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # Privileges and the configuration file: vmlock(1), run (--user, --group,
 # --clear-groups, --keep-cap, --no-new-privs, --config), and vmlock.conf(5).
 
@@ -173,10 +175,38 @@ status_field() {	# FIELD: its value in the status the command printed
 	assert_failure 78
 	assert_output --partial "writable by others"
 	chmod 620 c
-	chgrp nogroup c
+	# a group the user is not in (only root may give a file one)
+	if [[ $(id -u) == 0 ]]; then
+		chgrp nogroup c
+	fi
 	run "$VMLOCK" run --config c --lock img -- true
 	assert_failure 78
 	chmod 600 c
 	run "$VMLOCK" run --config c --lock img -- true
 	assert_success
+}
+
+@test "--group, --clear-groups without --user: 64, nothing run; --user root --group GROUP: uid 0 in GROUP" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	run "$VMLOCK" run --group nogroup --lock img -- touch ran
+	assert_failure 64
+	assert_output --partial "--group goes with --user"
+	run "$VMLOCK" run --clear-groups --lock img -- touch ran
+	assert_failure 64
+	[ ! -e ran ] || fail "the command ran"
+	run "$VMLOCK" run --user root --group nogroup --lock img -- sh -c 'echo $(id -u) $(id -g)'
+	assert_success
+	assert_output "0 65534"
+}
+
+@test "config group = without user = (nor --user): 78; with --user it applies" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	printf 'group = nogroup\n' > conf
+	chmod 644 conf
+	run "$VMLOCK" run --config conf --lock img -- true
+	assert_failure 78
+	assert_output --partial "group = nogroup in the configuration needs user ="
+	run "$VMLOCK" run --config conf --user nobody --lock img -- id -g
+	assert_success
+	assert_output 65534
 }

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The reader opens nodes as QEMU 7.2 does: short booleans and repeated
 # keys, backing.* options, nodes used by reference, colons in names,
 # filter and test drivers, headers past the first KiB, tool commands,
@@ -37,7 +39,10 @@ has() {
 	has exclusive top.qcow2
 	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,snapshot=false,snapshot=on
 	has readonly top.qcow2
-	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,readonly=on,readonly=off
+	# but readonly takes its first value: -drive renames the last one
+	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,readonly=off,readonly=on
+	has exclusive top.qcow2
+	run -0 --separate-stderr dry "$Q" -drive file=top.qcow2,if=none,read-only=on,read-only=off
 	has exclusive top.qcow2
 }
 

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # vmlock run with a real QEMU: the lock lives exactly as long as QEMU, and
 # QEMU's own image locking keeps working beside it.
 

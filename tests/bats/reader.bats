@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The QEMU command-line and image readers, seen through
 # "vmlock run --dry-run": one line per resource, MODE<TAB>PATH, in
 # command-line order, each image followed by its backing chain. Images are

@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # vmlock run: locks, exit codes, all or nothing, fd inheritance, --wait,
 # RLIMIT_NOFILE, help.
 

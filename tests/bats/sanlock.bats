@@ -1,4 +1,6 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Copyright (C) 2026 The vmlock authors
 # The sanlock driver module, against real sanlock daemons that this file
 # starts itself: no watchdog, under a temporary run directory, one daemon
 # per "host" (host_id 1 and 2 on this one machine), the lockspace written
@@ -189,7 +191,8 @@ hold() {
 	img=$(mkimg named.img)
 	run -0 on 1 run --lock "$img" --lease web-vm -- true
 	before=$(ls "$SL/leases" | wc -l)
-	run -0 on 2 run --lock "$img" --lease web-vm -- true
+	# host 1's daemon releases when its holder has exited, a moment later
+	run -0 on 2 run --wait "$VL_PATIENCE" --lock "$img" --lease web-vm -- true
 	[[ $(ls "$SL/leases" | wc -l) == "$before" ]]
 	run -0 grep -l -a "^file:$(canon "$img")\$" "$SL"/leases/*
 	[[ $(basename "$output") =~ ^[0-9a-f]{32}$ ]]
@@ -240,7 +243,8 @@ hold() {
 	wait_until "$VL_PATIENCE" eval '! alive $QEMU_PID'
 	run -0 on 2 run --wait 5 --lock "$img" -- true
 
-	start_bg env SANLOCK_RUN_DIR="$SL/run1" "$VMLOCK" run --driver sanlock \
+	# (host 2's daemon releases a moment after its holder has exited)
+	start_bg env SANLOCK_RUN_DIR="$SL/run1" "$VMLOCK" run --wait "$VL_PATIENCE" --driver sanlock \
 		--config "$SL/h1.conf" -- "${QEMU_CMD[@]}" \
 		-drive "file=$img,if=none,id=d0,format=qcow2"
 	QEMU_PID=$BG_PID

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* libFuzzer target: the vmlock.conf reader. */
 #include "config.h"
 #include "setup/conf.h"

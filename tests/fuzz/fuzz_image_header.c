@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* libFuzzer target: the image header parser (qcow2, qcow, QED, VMDK), probing and with the
  * format given. */
 #include "config.h"

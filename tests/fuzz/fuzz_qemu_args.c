@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* libFuzzer target: the QEMU command-line reader. The input is split on
  * NUL bytes into argv; the first piece is the program name. */
 #include "config.h"

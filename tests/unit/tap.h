@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* A minimal TAP producer for the C unit tests. */
 #ifndef VMLOCK_TAP_H
 #define VMLOCK_TAP_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* A scratch directory for a unit test: a new "vmlock-test-XXXXXX" under
  * $TMPDIR (/tmp when unset or empty), its real path (no symlink in it),
  * removed with all it holds once the test is done. Tests never use a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The lock driver interface: one struct of callbacks over a list of
  * resources with modes. This header, <vmlock/resource.h>,
  * <vmlock/util.h> and <vmlock/fdlock.h> are the whole of what a driver

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* The file-lock engine: vmlock's lock bytes (vmlock(1), LOCK BYTES) as
  * OFD locks on a file that carries them, the image itself or a lease
  * file of the lockspace directory. The fcntl and lockspace drivers are
@@ -8,15 +10,30 @@
 
 #include <vmlock/driver.h>
 
+#include <sys/stat.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/* What a check says of a resource once every lock is held. */
+enum fdlock_verdict {
+	FDLOCK_HELD,	/* its locks on r->fd count */
+	FDLOCK_STALE,	/* r->fd is not the file to hold through (any more):
+			 * open it again and start over */
+	FDLOCK_RIVAL,	/* another file that stands for r too carries a lock
+			 * in the way of r's mode: busy */
+};
+
 struct fdlock_ops {
 	/* Opens the file carrying r's locks into r->fd, close-on-exec. */
 	int (*open)(struct vl_resource *r, struct vl_error *e);
-	/* Once locked: is r->fd still the right file? (NULL: always) */
-	bool (*still_valid)(const struct vl_resource *r);
+	/* Once every lock is held: may r hold through r->fd? For
+	 * FDLOCK_RIVAL, *rival is the rival file's status and *rival_fd an
+	 * fd open on it (the caller closes it), or -1 when it is not
+	 * readable. NULL: always FDLOCK_HELD. */
+	enum fdlock_verdict (*check)(const struct vl_resource *r,
+				     struct stat *rival, int *rival_fd);
 };
 
 /* Driver init for the engine: the lockspace directory, the
@@ -42,18 +59,26 @@ int fdlock_inquire_image(const struct vl_resource *r, struct vl_holders *out,
  * planned. */
 int fdlock_open_image(struct vl_resource *r, struct vl_error *e);
 
-/* Opener and check for resources kept in the lockspace directory. */
+/* Opener and check for resources kept in the lockspace directory
+ * (vmlock(1), LOCKSPACE): r is held through a lease file of the caller's
+ * own, which no one but the caller, root and the directory's owner can
+ * remove, and counts only while no other user's lease file of r carries
+ * a lock in the way. */
 int lockspace_open_resource(struct vl_resource *r, struct vl_error *e);
-bool lockspace_resource_valid(const struct vl_resource *r);
-/* Holders of r's lease file (none when it has none). */
+enum fdlock_verdict lockspace_check_resource(const struct vl_resource *r,
+					     struct stat *rival,
+					     int *rival_fd);
+/* Holders of r's lease files (none when it has none). */
 int lockspace_inquire(const struct vl_resource *r, struct vl_holders *out,
 		      struct vl_error *e);
-/* Removes every lease file nobody holds, checked under its lock. */
+/* Removes every lease file nobody holds (that the caller may remove),
+ * checked under its lock. */
 int lockspace_prune(void (*pruned)(const char *key), struct vl_error *e);
 /* The stable key of a resource: "file:" + canonical path, "lvm:" LV UUID
  * or "wwid:" WWID for block devices, "lease:" + name. Newly allocated. */
 char *lockspace_key(const struct vl_resource *r);
-/* A lease file's name for key: 32 hex digits. Newly allocated. */
+/* The hash that names key's lease files: 32 hex digits. Newly
+ * allocated. */
 char *lockspace_file_name(const char *key);
 /* The key a lease file records at offset, on the line after magic; NULL
  * when it records none. Newly allocated. */

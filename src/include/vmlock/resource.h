@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Resources to lock, the modes they are wanted in, deadlines, and errors
  * reported without exiting. Part of the driver module interface
  * (<vmlock/driver.h>).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Services of the vmlock executable that a driver module may call:
  * allocation that cannot fail (out of memory: a message and exit 71),
  * small files read whole, and messages on standard error, prefixed with

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/api/holder.c: lists of holders, and how messages describe one. */
 #include "config.h"
 #include "api/api.h"
@@ -26,6 +28,10 @@ int main(void)
 					.command = "qemu-system-x86_64",
 					.name = "web" },
 		    "pid 123, command qemu-system-x86_64, VM web");
+	describe_is("pid 9 (qemu\\x0a\\x22x, VM \"web\\x22, VM \\x22a\\x0ab\\xff\")",
+		    (struct vl_holder){ .pid = 9, .command = "qemu\n\"x",
+					.name = "web\", VM \"a\nb\xff" },
+		    "pid 9, command and VM name with quotes, newlines, \\xff");
 	describe_is("pid 7 (?)", (struct vl_holder){ .pid = 7 },
 		    "pid 7, command unknown, no VM name");
 	describe_is("pid 7 (qemu-img, incoming handover)",

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/api/resource.c: modes and their matrix, errno codes, errors,
  * deadlines. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* A stand-in for a running QEMU, for the audit and sync tests: a child
  * process that opens scratch files and locks them as QEMU's file-posix
  * driver (bytes 100-103, 200-203) and as vmlock (its lock bytes) would,

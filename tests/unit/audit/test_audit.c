@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/audit/audit.c: the findings, and a process's files as audit reads
  * them from /proc: a child that locks scratch files as QEMU and vmlock
  * would (fake_qemu.h). */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/audit/sync.c: a process's locks made to match its use, on a child
  * that locks scratch files as QEMU and vmlock would (fake_qemu.h), with
  * no QMP socket: slots settle, locks lower and go, what needs QMP is

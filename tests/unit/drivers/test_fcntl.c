@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/drivers/fcntl.c: the fcntl driver through its interface: all or
  * nothing, fds off stdio, inheritance before exec, and a file replaced
  * after it was planned; on files in a scratch directory. Unless

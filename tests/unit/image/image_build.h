@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Image headers built byte by byte, for the unit tests of src/image. */
 #ifndef VMLOCK_TEST_IMAGE_BUILD_H
 #define VMLOCK_TEST_IMAGE_BUILD_H

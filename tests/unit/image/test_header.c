@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/image/header.c: image headers parsed without I/O; each header is
  * built byte by byte in memory. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/lock/holders.c: reading the lock lines of /proc/PID/fdinfo and
  * /proc/locks. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/lock/lockproto.c: the lock byte protocol: the compatibility matrix
  * between open file descriptions, waiting, racing acquirers in forked
  * processes, and which bytes are whose. One file in a scratch directory

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/lock/qemulocks.c: QEMU's own image locks read from fdinfo text and
  * through F_OFD_GETLK, on a scratch file that a second open file
  * description locks as QEMU's file-posix driver does. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/plan/plan.c: --lock specs, canonical paths, one entry per file,
  * on files in a scratch directory. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* Reading whole QEMU command lines, for the unit tests of the QEMU
  * reader's files: expect(WANT, ARGV0, ARGS...) feeds a command line to
  * qemu_read_args() and checks the outcome, the check named by the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/filename.c: protocol prefixes, names beside their image, and
  * names relative to an image. */
 #include "config.h"

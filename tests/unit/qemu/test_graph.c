@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/graph.c: what -drive, -blockdev and -device items make QEMU
  * open: modes, file names, protocols, json: names, child nodes,
  * references and share-rw. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/json.c: QEMU-dialect JSON, flattened; on its own and as a
  * json: file name of -drive feeds it. */
 #include "config.h"

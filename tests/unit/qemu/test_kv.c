@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/kv.c: the flattened option lists every reader produces. */
 #include "config.h"
 #include "qemu/kv.h"

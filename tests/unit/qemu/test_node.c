@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/node.c, the files a node's image header names: backing
  * chains, data files and extents of real files in a scratch directory. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/options.c: the qemu-system option table. */
 #include "config.h"
 #include "qemu/options.h"

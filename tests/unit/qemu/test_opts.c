@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/opts.c: the QemuOpts and keyval grammar, on its own and as
  * -drive reads it. */
 #include "config.h"
@@ -46,6 +48,10 @@ static void test_drive_syntax(void)
 	expect("excl:/cwd/a", Q, "-snapshot", "-drive", "file=a,nosnapshot");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,snapshot=false,snapshot=on");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,snapshot=y");
+	/* -drive renames the last readonly and reads the first */
+	expect("excl:/cwd/a", Q, "-drive", "file=a,readonly=no,readonly=on");
+	expect("ro:/cwd/a", Q, "-drive", "file=a,readonly=on,readonly=no");
+	expect("ro:/cwd/a", Q, "-drive", "file=a,read-only=off,read-only=on");
 	expect("error 64: -drive \"=a\": empty key", Q, "-drive", "=a");
 }
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/reader.c: which program a command line runs, and the
  * directory relative names are joined to. */
 #include "config.h"

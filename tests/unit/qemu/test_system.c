@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qemu/system.c: the qemu-system command line: options and their
  * values, legacy disk options, how -drive, -blockdev and -device
  * arguments are read, -set, -readconfig, -name. What the items mean for
@@ -63,6 +65,9 @@ static void test_set(void)
 {
 	expect("excl:/cwd/b", Q, "-drive", "file=a,id=d0", "-set",
 	       "drive.d0.file=b");
+	/* -set adds a readonly after the first: QEMU reads the first */
+	expect("excl:/cwd/a", Q, "-drive", "file=a,id=d0,readonly=off", "-set",
+	       "drive.d0.readonly=on");
 	expect("ro:/cwd/a", Q, "-drive", "file=a,id=d0", "-set",
 	       "drive.d0.readonly=on");
 	expect("excl:/cwd/a", Q, "-drive", "file=a,id=d0", "-set",

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/qmp/qmp.c: the QMP client against a scripted QMP server, a child
  * process listening on a unix socket in a scratch directory: greeting
  * and negotiation, events skipped, errors, an fd passed by SCM_RIGHTS,

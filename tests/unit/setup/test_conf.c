@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/setup/conf.c: vmlock.conf: keys, values, errors with file and
  * line. */
 #include "config.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/util/path.c: file names joined lexically, as QEMU joins them. */
 #include "config.h"
 #include "util/path.h"

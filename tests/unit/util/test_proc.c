@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/util/proc.c: small files read in one go, on files in a scratch
  * directory; command lines, links and pidfds, on child processes. */
 #include "config.h"

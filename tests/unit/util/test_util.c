@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
 /* src/util/util.c: strings, booleans and seconds as vmlock.conf and QEMU
  * spell them, growable arrays, file identities, fds off stdio. */
 #include "config.h"
@@ -149,10 +151,9 @@ static void test_fd_above_stdio(void)
 	close(saved);
 }
 
-static void test_pid_and_escape(void)
+static void test_pid(void)
 {
 	long pid = 0;
-	char *e;
 
 	ok(vl_parse_pid("4242", &pid) && pid == 4242, "pid \"4242\": 4242");
 	ok(!vl_parse_pid("0", &pid) && !vl_parse_pid("-5", &pid) &&
@@ -161,20 +162,11 @@ static void test_pid_and_escape(void)
 	   !vl_parse_pid("99999999999999999999", &pid),
 	   "pids \"0\", \"-5\", \"1x\", \"\", \" 5\", \"+5\" and one past "
 	   "LONG_MAX: refused");
-	e = vl_escape("vm \"web\"/é");
-	ok(!strcmp(e, "vm \"web\"/é"), "escape of plain text, UTF-8 and "
-	   "quotes: as it is");
-	free(e);
-	e = vl_escape("a\nb\tc\\d\x1b[0m\x7f");
-	ok(!strcmp(e, "a\\nb\\tc\\\\d\\x1b[0m\\x7f"),
-	   "escape of newline, tab, backslash, ESC and DEL: \\n \\t \\\\ "
-	   "\\x1b \\x7f (%s)", e);
-	free(e);
 }
 
 int main(void)
 {
-	test_pid_and_escape();
+	test_pid();
 	test_seconds();
 	test_bool();
 	test_strings();
