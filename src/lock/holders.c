@@ -224,6 +224,20 @@ void holders_scan(struct holders_target *t, size_t n)
 	closedir(proc);
 }
 
+void holders_each_lock_line(const char *fdinfo, holders_lock_fn *fn,
+			    void *arg)
+{
+	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+
+		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
+			fn(dev, ino, start, end, type, arg);
+	}
+}
+
 bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 {
 	FILE *f = fopen("/proc/locks", "re");
@@ -332,16 +346,8 @@ static void find_write_lock(int fddir, const char *fdname,
 
 	(void)fddir;
 	(void)fdname;
-	if (!fdinfo || st->st_dev != w->dev || st->st_ino != w->ino)
-		return;
-	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
-		dev_t dev;
-		ino_t ino;
-		off_t start, end;
-		short type;
-		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
-			match_write_lock(dev, ino, start, end, type, w);
-	}
+	if (fdinfo && st->st_dev == w->dev && st->st_ino == w->ino)
+		holders_each_lock_line(fdinfo, match_write_lock, w);
 }
 
 static bool pid_write_locks(long pid, dev_t dev, ino_t ino, off_t byte)

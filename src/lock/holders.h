@@ -68,6 +68,9 @@ int holders_each_fd(long pid, pid_fd_fn *fn, void *arg);
 typedef void holders_lock_fn(dev_t dev, ino_t ino, off_t start, off_t end,
 			     short type, void *arg);
 bool holders_proc_locks(holders_lock_fn *fn, void *arg);
+/* Calls fn for every byte-range lock of an fdinfo text. */
+void holders_each_lock_line(const char *fdinfo, holders_lock_fn *fn,
+			    void *arg);
 
 /* Parses one "lock:" line of fdinfo (or a /proc/locks line); false when it
  * is not a byte-range lock line (flock(2) locks and leases are not). */

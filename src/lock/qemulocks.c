@@ -29,24 +29,12 @@ bool ql_add_lock(struct ql_use *u, off_t start, off_t end)
 	return true;
 }
 
-/* Calls fn for each lock line of an fdinfo text. */
-static void each_lock_line(const char *fdinfo,
-			   void (*fn)(off_t start, off_t end, void *arg),
-			   void *arg)
+static void add_any_lock(dev_t dev, ino_t ino, off_t start, off_t end,
+			 short type, void *arg)
 {
-	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
-		dev_t dev;
-		ino_t ino;
-		off_t start, end;
-		short type;
-
-		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
-			fn(start, end, arg);
-	}
-}
-
-static void add_line(off_t start, off_t end, void *arg)
-{
+	(void)dev;
+	(void)ino;
+	(void)type;
 	ql_add_lock(arg, start, end);
 }
 
@@ -54,7 +42,7 @@ struct ql_use ql_from_fdinfo(const char *fdinfo)
 {
 	struct ql_use u = { 0 };
 
-	each_lock_line(fdinfo, add_line, &u);
+	holders_each_lock_line(fdinfo, add_any_lock, &u);
 	return u;
 }
 
