@@ -156,13 +156,24 @@ show "$vmlock inquire $img"
 "$vmlock" inquire "$img"
 third_party
 
-step "7. resume the guest on the target"
+step "7. target side: settle its locks, now that the source is gone"
+# The target holds the disk through a handover slot; sync turns it into
+# the ordinary exclusive lock, byte 0 included, which libvirt's virtlockd
+# respects (and a next migration hands over like any other).
+show "$vmlock sync --pid $dst_pid"
+"$vmlock" sync --pid "$dst_pid"
+show "$vmlock inquire $img"
+"$vmlock" inquire "$img"
+inquire_has holder || die "the target is no holder after sync"
+third_party
+
+step "8. resume the guest on the target"
 show "qmp dst cont"
 qmp "$dir/dst.qmp" cont >/dev/null
 qmp "$dir/dst.qmp" query-status
 third_party
 
-step "8. done: stop the target; the disk is free again"
+step "9. done: stop the target; the disk is free again"
 show "qmp dst quit"
 qmp "$dir/dst.qmp" quit >/dev/null
 wait "$dst_pid" || :

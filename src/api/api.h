@@ -16,7 +16,11 @@ bool vl_modes_compatible(enum vl_mode a, enum vl_mode b);
 enum vl_mode vl_mode_stronger(enum vl_mode a, enum vl_mode b);
 
 void vl_holders_free(struct vl_holders *h);
-/* "holder", "incoming", "offer", "foreign". */
+/* How messages name the holders of h but those of pid except (0: none
+ * left out): their descriptions, joined by ", "; "a holder that has
+ * gone" when there are none. Newly allocated. */
+char *vl_holders_text(const struct vl_holders *h, long except);
+/* "holder", "incoming", "offer", "foreign", "qemu". */
 const char *vl_role_name(enum vl_role role);
 
 struct vl_resource *vl_reslist_add(struct vl_reslist *l, enum vl_kind kind,

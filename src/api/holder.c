@@ -33,6 +33,7 @@ const char *vl_role_name(enum vl_role role)
 	case VL_ROLE_INCOMING: return "incoming";
 	case VL_ROLE_OFFER: return "offer";
 	case VL_ROLE_FOREIGN: return "foreign";
+	case VL_ROLE_QEMU: return "qemu";
 	default: return "holder";
 	}
 }
@@ -42,6 +43,7 @@ char *vl_holder_describe(const struct vl_holder *h)
 	const char *role = h->role == VL_ROLE_HOLDER ? "" :
 			   h->role == VL_ROLE_INCOMING ? ", incoming handover" :
 			   h->role == VL_ROLE_OFFER ? ", handover offer" :
+			   h->role == VL_ROLE_QEMU ? ", QEMU's own image lock" :
 			   ", a lock manager outside vmlock";
 
 	if (h->remote)
@@ -59,6 +61,23 @@ char *vl_holder_describe(const struct vl_holder *h)
 	free(cmd);
 	free(name);
 	return text;
+}
+
+char *vl_holders_text(const struct vl_holders *h, long except)
+{
+	char *text = NULL;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (except && h->v[i].pid == except)
+			continue;
+		char *one = vl_holder_describe(&h->v[i]);
+		char *joined = vl_asprintf("%s%s%s", text ? text : "",
+					   text ? ", " : "", one);
+		free(one);
+		free(text);
+		text = joined;
+	}
+	return text ? text : vl_strdup("a holder that has gone");
 }
 
 struct vl_found *vl_found_add(struct vl_found_list *l, char *path)

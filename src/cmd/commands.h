@@ -12,12 +12,15 @@ int cmd_inquire(int argc, const char **argv);
 int cmd_revoke(int argc, const char **argv);
 int cmd_handover(int argc, const char **argv);
 int cmd_sanlock_join(int argc, const char **argv);
+int cmd_audit(int argc, const char **argv);
+int cmd_sync(int argc, const char **argv);
 
 #include "setup/conf.h"
 
 #include <vmlock/driver.h>
 
 #include <popt.h>
+#include <stdio.h>
 
 /* --driver, --lockspace, --config: every command that locks or looks. */
 struct vl_setup {
@@ -55,5 +58,16 @@ int vl_bad_option(poptContext ctx, int rc, struct vl_error *e);
  * be inquired is said and skipped, its code returned. */
 int vl_find_holders(const struct vl_driver *drv, const struct vl_reslist *l,
 		    struct vl_found_list *out, struct vl_error *e);
+
+/* Reads the options of a command on one process, whose table sets
+ * *pid_arg and *timeout_arg: 64 (e set) on a bad option, a missing or bad
+ * --pid, an argument left over or a bad --timeout (seconds, -1 forever);
+ * usage: how the command is called. */
+int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
+		   char *const *timeout_arg, double *timeout, const char *usage,
+		   struct vl_error *e);
+/* The table of audit's findings that are not ok (none: nothing). */
+struct audit_proc;
+void vl_print_findings(FILE *out, const struct audit_proc *p, size_t n);
 
 #endif

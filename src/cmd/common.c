@@ -126,3 +126,21 @@ int vl_read_resources(poptContext ctx, struct vl_reslist *l, const char *what,
 		return vl_fail(e, EX_USAGE, "%s", what);
 	return 0;
 }
+
+int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
+		   char *const *timeout_arg, double *timeout, const char *usage,
+		   struct vl_error *e)
+{
+	int opt;
+
+	while ((opt = poptGetNextOpt(ctx)) > 0)
+		;
+	if (opt < -1)
+		return vl_bad_option(ctx, opt, e);
+	if (!*pid_arg || !vl_parse_pid(*pid_arg, pid) || poptPeekArg(ctx))
+		return vl_fail(e, EX_USAGE, "usage: %s", usage);
+	if (*timeout_arg && !vl_parse_seconds(*timeout_arg, timeout))
+		return vl_fail(e, EX_USAGE, "--timeout \"%s\": not a number of "
+			       "seconds", *timeout_arg);
+	return 0;
+}

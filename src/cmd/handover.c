@@ -90,31 +90,22 @@ int cmd_handover(int argc, const char **argv)
 		POPT_TABLEEND
 	};
 	poptContext ctx = poptGetContext(argv[0], argc, argv, table, 0);
-	const struct vl_driver *drv;
+	const struct vl_driver *drv = NULL;
 	struct vl_error e = {0};
 	double timeout = 60;
-	char *end = NULL;
 	long pid = 0;
-	int opt, rc = 0;
+	int rc;
 
 	poptSetOtherOptionHelp(ctx, "[OPTIONS] --pid PID");
-	while ((opt = poptGetNextOpt(ctx)) > 0)
-		;
-	if (pid_arg)
-		pid = strtol(pid_arg, &end, 10);
-	if (opt < -1)
-		rc = vl_bad_option(ctx, opt, &e);
-	else if (!pid_arg || *end || pid <= 0 || poptPeekArg(ctx))
-		rc = vl_fail(&e, EX_USAGE, "usage: vmlock handover --pid PID "
-			     "[--timeout SECONDS] | --adopt STATE --pid PID");
-	else if (timeout_arg && !vl_parse_seconds(timeout_arg, &timeout))
-		rc = vl_fail(&e, EX_USAGE, "--timeout \"%s\": not a number of "
-			     "seconds", timeout_arg);
-	else if (!(drv = vl_setup_driver(&e)))
+	rc = vl_pid_command(ctx, &pid_arg, &pid, &timeout_arg, &timeout,
+			    "vmlock handover --pid PID [--timeout SECONDS] | "
+			    "--adopt STATE --pid PID", &e);
+
+	if (!rc && !(drv = vl_setup_driver(&e)))
 		rc = e.code;
-	else if (adopt_arg)
+	else if (!rc && adopt_arg)
 		rc = adopt(drv, pid, adopt_arg, &e);
-	else {
+	else if (!rc) {
 		struct vl_deadline d = vl_deadline_in(timeout);
 		state_driver = drv->adopt != NULL;
 		rc = drv->handover(pid, &d, handed_over, &e);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "api/api.h"
 #include "cmd/commands.h"
+#include "cmd/json.h"
 #include "util/escape.h"
 #include "util/util.h"
 
@@ -30,7 +31,7 @@ static const struct column {
 	[COL_MODE] = { "MODE", 9, 0, "mode of the holder's lock, or free" },
 	[COL_PID] = { "PID", 7, SCOLS_FL_RIGHT,
 		      "process id of the holder (? when not visible)" },
-	[COL_ROLE] = { "ROLE", 8, 0, "holder, incoming, offer or foreign" },
+	[COL_ROLE] = { "ROLE", 8, 0, "holder, incoming, offer, foreign or qemu" },
 	[COL_HOST] = { "HOST", 6, 0, "local, or remote (another host)" },
 	[COL_COMMAND] = { "COMMAND", 15, SCOLS_FL_TRUNC,
 			  "the holder's program" },
@@ -69,72 +70,6 @@ static int held_mode(const struct vl_holders *h)
 }
 
 /* ---- JSON ----------------------------------------------------------- */
-
-/* A JSON writer, compact ("a": 1, "b": 2) or pretty (two spaces a level). */
-struct json {
-	FILE *out;
-	bool pretty, first;
-	int depth;
-};
-
-/* Before each member of an object and each element of an array. */
-static void json_item(struct json *j)
-{
-	if (!j->first)
-		fputc(',', j->out);
-	if (j->pretty)
-		fprintf(j->out, "\n%*s", 2 * j->depth, "");
-	else if (!j->first)
-		fputc(' ', j->out);
-	j->first = false;
-}
-
-static void json_open(struct json *j, char bracket)
-{
-	fputc(bracket, j->out);
-	j->depth++;
-	j->first = true;
-}
-
-static void json_close(struct json *j, char bracket)
-{
-	j->depth--;
-	if (j->pretty && !j->first)
-		fprintf(j->out, "\n%*s", 2 * j->depth, "");
-	fputc(bracket, j->out);
-	j->first = false;
-}
-
-/* Valid UTF-8 as it is; a byte that is not as the text \xHH, and so that
- * this stays unambiguous, a backslash before x as \x5c (vmlock(1)). */
-static void json_string(struct json *j, const char *s)
-{
-	if (!s) {
-		fputs("null", j->out);
-		return;
-	}
-	fputc('"', j->out);
-	for (size_t n; *s; s += n ? n : 1) {
-		unsigned char c = (unsigned char)*s;
-		n = vl_utf8_len(s);
-		if (!n || (c == '\\' && s[1] == 'x'))
-			fprintf(j->out, "\\\\x%02x", c);
-		else if (c == '"' || c == '\\')
-			fprintf(j->out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(j->out, "\\u%04x", c);
-		else
-			fwrite(s, 1, n, j->out);
-	}
-	fputc('"', j->out);
-}
-
-static void json_key(struct json *j, const char *key)
-{
-	json_item(j);
-	json_string(j, key);
-	fputs(": ", j->out);
-}
 
 static void json_holder(struct json *j, const struct vl_holder *h)
 {

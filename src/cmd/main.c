@@ -25,6 +25,9 @@ static const struct {
 	{ "revoke", cmd_revoke, "stop the local holders of resources" },
 	{ "handover", cmd_handover, "offer a migrating QEMU's locks to its "
 	  "target" },
+	{ "audit", cmd_audit, "compare what each QEMU has open with its "
+	  "locks" },
+	{ "sync", cmd_sync, "make a running QEMU's locks match what it uses" },
 	{ "sanlock-join", cmd_sanlock_join, "join this host to the sanlock "
 	  "lockspace" },
 };

@@ -7,6 +7,7 @@
 #include "lock/holders.h"
 #include "lock/lockproto.h"
 #include "lock/lockspace.h"
+#include "lock/qemulocks.h"
 #include "util/escape.h"
 #include "util/util.h"
 
@@ -73,20 +74,6 @@ static void unlock_all(struct vl_reslist *l)
 			lp_unlock(l->v[i].fd);
 }
 
-static char *holders_text(const struct vl_holders *h)
-{
-	char *text = vl_strdup("");
-
-	for (size_t i = 0; i < h->n; i++) {
-		char *one = vl_holder_describe(&h->v[i]);
-		char *joined = vl_asprintf("%s%s%s", text, i ? ", " : "", one);
-		free(one);
-		free(text);
-		text = joined;
-	}
-	return text;
-}
-
 /* The busy error: what holds the file carrying the conflict, r's own
  * (fd r->fd) or a rival (fd, -1 when unreadable, and st). */
 static int busy(const struct vl_resource *r, int fd, const struct stat *st,
@@ -101,7 +88,7 @@ static int busy(const struct vl_resource *r, int fd, const struct stat *st,
 			held = h.v[i].mode;
 			break;
 		}
-	char *who = h.n ? holders_text(&h) : vl_strdup("a holder that has gone");
+	char *who = vl_holders_text(&h, 0);
 	char *real = r->kind == VL_FILE ? realpath(r->path, NULL) : NULL;
 	char *shown = vl_escape(real ? real : vl_resource_label(r), "");
 	vl_fail(e, EX_TEMPFAIL, "%s: busy%s: wanted %s, held %s by %s", shown,
@@ -168,9 +155,14 @@ static int lock_incoming(struct vl_resource *r, struct lp_conflict *c)
 
 static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
 {
-	if (incoming && r->mode == VL_EXCLUSIVE)
-		return lock_incoming(r, c);
-	return lp_lock(r->fd, r->mode, c);
+	int rc = incoming && r->mode == VL_EXCLUSIVE
+		 ? lock_incoming(r, c)
+		 : lp_lock(r->fd, r->mode, c);
+
+	/* a slot is taken beside the source QEMU's own locks */
+	if (!rc && r->slot < 0 && (rc = ql_check(r->fd, r->mode, c)))
+		lp_unlock(r->fd);
+	return rc;
 }
 
 /* Every lock is held: tell each handover source its slot is taken. */

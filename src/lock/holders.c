@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
+#include "lock/qemulocks.h"
 #include "util/proc.h"
 #include "util/util.h"
 
@@ -94,10 +95,7 @@ struct proc {
 	bool looked_up;
 };
 
-/* The program's whole name: the kernel cuts comm to 15 characters, so
- * argv[0]'s base name when comm begins it (a process may rewrite its
- * argv[0]; then comm). Takes comm over. */
-static char *program_name(char *comm, const char *argv0)
+char *holders_program_name(char *comm, const char *argv0)
 {
 	const char *base = argv0 ? strrchr(argv0, '/') : NULL;
 
@@ -111,26 +109,18 @@ static char *program_name(char *comm, const char *argv0)
 
 static void look_up_process(struct proc *p)
 {
-	size_t len = 0;
-	char *cmdline;
+	int argc;
+	char **argv;
 
 	if (p->looked_up)
 		return;
 	p->looked_up = true;
-	cmdline = vl_read_small(p->dirfd, "cmdline", &len);
-	p->command = program_name(vl_read_line(p->dirfd, "comm"),
-				  cmdline && len ? cmdline : NULL);
-	if (!cmdline || !vm_name) {
-		free(cmdline);
-		return;
-	}
-	char *argv[256];
-	int argc = 0;
-	for (size_t i = 0; i < len && argc < 255; i += strlen(cmdline + i) + 1)
-		argv[argc++] = cmdline + i;
-	argv[argc] = NULL;
-	p->name = vm_name(argc, argv);
-	free(cmdline);
+	argv = vl_read_argv(p->dirfd, &argc);
+	p->command = holders_program_name(vl_read_line(p->dirfd, "comm"),
+				  argv ? argv[0] : NULL);
+	if (argv && vm_name)
+		p->name = vm_name(argc, argv);
+	free(argv);
 }
 
 static void add_holder(struct holders_target *t, struct proc *p,
@@ -141,6 +131,8 @@ static void add_holder(struct holders_target *t, struct proc *p,
 		    t->holders.v[i].role == role &&
 		    t->holders.v[i].mode == mode)
 			return;
+	if (!ql_merge_holder(&t->holders, p->pid, mode, role))
+		return;
 	look_up_process(p);
 	struct vl_holder *h = vl_holders_add(&t->holders);
 	h->pid = p->pid;
@@ -152,13 +144,7 @@ static void add_holder(struct holders_target *t, struct proc *p,
 
 static char *fd_target(int fddir, const char *fdname)
 {
-	char target[4096];
-	ssize_t len = readlinkat(fddir, fdname, target, sizeof target - 1);
-
-	if (len <= 0)
-		return NULL;
-	target[len] = 0;
-	return vl_strdup(target);
+	return vl_read_link(fddir, fdname);
 }
 
 static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
@@ -177,9 +163,10 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 				   O_CLOEXEC);
 	char *info = vl_read_small(p->fdinfo, fdname, NULL);
 	enum vl_mode mode;
-	enum vl_role role;
+	enum vl_role role = VL_ROLE_QEMU;
 	off_t byte;
-	if (info && classify_fdinfo(info, &mode, &role, &byte)) {
+	if (info && (classify_fdinfo(info, &mode, &role, &byte) ||
+		     ql_seen(&hit->qemu, info, &mode))) {
 		add_holder(hit, p, mode, role);
 		if (!hit->path)
 			hit->path = fd_target(fddir, fdname);
@@ -237,6 +224,20 @@ void holders_scan(struct holders_target *t, size_t n)
 	closedir(proc);
 }
 
+void holders_each_lock_line(const char *fdinfo, holders_lock_fn *fn,
+			    void *arg)
+{
+	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
+		dev_t dev;
+		ino_t ino;
+		off_t start, end;
+		short type;
+
+		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
+			fn(dev, ino, start, end, type, arg);
+	}
+}
+
 bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 {
 	FILE *f = fopen("/proc/locks", "re");
@@ -262,12 +263,7 @@ bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 	return true;
 }
 
-/* Calls fn for every fd of pid that refers to a file, with its fdinfo
- * (NULL when unreadable). Returns 0 or the errno of opening the fds. */
-typedef void pid_fd_fn(int fddir, const char *fdname, const struct stat *st,
-		       const char *fdinfo, void *arg);
-
-static int each_fd(long pid, pid_fd_fn *fn, void *arg)
+int holders_each_fd(long pid, pid_fd_fn *fn, void *arg)
 {
 	char dir[64];
 	struct dirent *de;
@@ -318,7 +314,7 @@ static void add_pid_lock(int fddir, const char *fdname, const struct stat *st,
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n)
 {
 	struct pid_locks l = {0};
-	int rc = each_fd(pid, add_pid_lock, &l);
+	int rc = holders_each_fd(pid, add_pid_lock, &l);
 
 	*out = l.v;
 	*n = l.n;
@@ -350,23 +346,15 @@ static void find_write_lock(int fddir, const char *fdname,
 
 	(void)fddir;
 	(void)fdname;
-	if (!fdinfo || st->st_dev != w->dev || st->st_ino != w->ino)
-		return;
-	for (const char *l = fdinfo; (l = strstr(l, "lock:")); l++) {
-		dev_t dev;
-		ino_t ino;
-		off_t start, end;
-		short type;
-		if (holders_parse_lock_line(l, &dev, &ino, &start, &end, &type))
-			match_write_lock(dev, ino, start, end, type, w);
-	}
+	if (fdinfo && st->st_dev == w->dev && st->st_ino == w->ino)
+		holders_each_lock_line(fdinfo, match_write_lock, w);
 }
 
 static bool pid_write_locks(long pid, dev_t dev, ino_t ino, off_t byte)
 {
 	struct wanted_lock w = { dev, ino, byte, false };
 
-	return each_fd(pid, find_write_lock, &w) == 0 && w.found;
+	return holders_each_fd(pid, find_write_lock, &w) == 0 && w.found;
 }
 
 static bool is_handover(long pid)

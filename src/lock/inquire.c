@@ -85,6 +85,7 @@ void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out)
 		h->mode = seen[i].mode;
 		h->role = seen[i].role;
 	}
+	ql_add_unseen(fd, st, &t.qemu, out);
 	free(t.path);
 }
 

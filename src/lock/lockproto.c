@@ -138,18 +138,27 @@ static int take(int fd, short type, struct span s, struct lp_conflict *c)
 	}
 }
 
-int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+/* mode's class lock, the check, byte 0; *first: the class lock failed. */
+static int take_mode(int fd, enum vl_mode mode, struct lp_conflict *c,
+		     bool *first)
 {
 	short type = class_type(mode);
 	int rc = take(fd, type, class_span(mode), c);
 
-	if (rc == EAGAIN)
-		return rc;
+	*first = rc != 0;
 	if (!rc)
 		rc = check_others(fd, mode, c);
 	if (!rc)
 		rc = take(fd, type, (struct span){ LP_LIBVIRT, 1 }, c);
-	if (rc)
+	return rc;
+}
+
+int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	bool first;
+	int rc = take_mode(fd, mode, c, &first);
+
+	if (rc && !(first && rc == EAGAIN))
 		lp_unlock(fd);
 	return rc;
 }
@@ -399,4 +408,62 @@ size_t lp_probe(int fd, struct lp_conflict *out, size_t max)
 	    probe(fd, F_WRLCK, (struct span){ LP_LIBVIRT, 1 }, &out[0]) == EAGAIN)
 		n = 1;
 	return n;
+}
+
+/* ---- changes in place, on an fd that holds a lock already ------------ */
+
+int lp_lock_beside(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	bool first;
+	/* what the description holds already is its own: not in the way */
+	int rc = take_mode(fd, mode, c, &first);
+
+	if (rc)
+		lp_unlock_class(fd);
+	return rc;
+}
+
+void lp_unlock_class(int fd)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, class_span(VL_EXCLUSIVE), NULL);
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_LIBVIRT, 1 }, NULL);
+}
+
+int lp_slot_of(off_t byte)
+{
+	if (byte >= LP_SLOT0 && byte < LP_SLOT0 + LP_SLOTS)
+		return (int)(byte - LP_SLOT0);
+	if (byte >= LP_ACCEPT0 && byte < LP_ACCEPT0 + LP_SLOTS)
+		return (int)(byte - LP_ACCEPT0);
+	return -1;
+}
+
+void lp_drop_slot(int fd, int slot)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_SLOT0 + slot, 1 }, NULL);
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_ACCEPT0 + slot, 1 },
+	    NULL);
+}
+
+int lp_lower(int fd, enum vl_mode held, struct lp_conflict *c)
+{
+	/* converting a lock the description holds is atomic: readonly
+	 * first, then the stronger bytes go */
+	int rc = ofd(fd, F_OFD_SETLK, F_RDLCK, class_span(VL_READONLY), NULL);
+
+	if (rc)
+		return rc;
+	if (held == VL_SHARED &&
+	    probe(fd, F_WRLCK, class_span(VL_SHARED), c) == EAGAIN) {
+		ofd(fd, F_OFD_SETLK, F_UNLCK, class_span(VL_READONLY), NULL);
+		return EAGAIN;	/* another shared holder: stay shared */
+	}
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_EXCLUSIVE, 2 }, NULL);
+	return ofd(fd, F_OFD_SETLK, F_RDLCK, (struct span){ LP_LIBVIRT, 1 },
+		   NULL);
+}
+
+void lp_unguard(int fd)
+{
+	ofd(fd, F_OFD_SETLK, F_UNLCK, (struct span){ LP_GUARD, 1 }, NULL);
 }

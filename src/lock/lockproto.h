@@ -72,6 +72,28 @@ bool lp_slot_taken(int fd, int slot);
 int lp_accept(int fd, int slot);
 bool lp_slot_accepted(int fd, int slot);
 
+/* Changes in place, on an fd that holds a lock already (vmlock sync,
+ * through a copy of a QEMU's lock fd): never less held on the way.
+ *
+ * Takes the lock of mode on fd beside what it holds already (a handover
+ * slot that may then go, a guard): class bytes, then byte 0. 0; EAGAIN
+ * with c filled (another holder, such as the migration source); or
+ * another errno. On failure fd holds what it held before, and no more. */
+int lp_lock_beside(int fd, enum vl_mode mode, struct lp_conflict *c);
+/* Gives back the class bytes and byte 0, nothing else. */
+void lp_unlock_class(int fd);
+/* The handover slot a lock starting at byte stands for (a slot or its
+ * accept byte), or -1. */
+int lp_slot_of(off_t byte);
+/* Drops handover slot slot and its accept byte, nothing else. */
+void lp_drop_slot(int fd, int slot);
+/* Lowers the lock held on fd (exclusive or shared) to readonly. 0;
+ * EAGAIN with c filled (another shared holder: it stays shared); or
+ * another errno. */
+int lp_lower(int fd, enum vl_mode held, struct lp_conflict *c);
+/* Drops the guard lp_guard raised, nothing else. */
+void lp_unguard(int fd);
+
 /* What a lock at [start, end] of the given type, held by someone, stands
  * for. Returns false for bytes outside the protocol (QEMU's own, say). */
 bool lp_classify(off_t start, off_t end, short type, enum vl_mode *mode,

@@ -98,6 +98,11 @@ char *vl_plan_vm_name(int argc, char *const argv[])
 	return qemu_vm_name(argc, argv);
 }
 
+char *vl_plan_qmp_socket(int argc, char *const argv[])
+{
+	return qemu_qmp_socket(argc, argv);
+}
+
 /* Identity only: a canonical path costs a readlink per path component,
  * and only what is printed needs one. */
 static int identify(struct vl_resource *r, struct vl_error *e)

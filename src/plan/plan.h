@@ -34,6 +34,9 @@ const char *vl_plan_qemu_version(void);
 /* The VM name of a QEMU command line, newly allocated, or NULL: how
  * holders are named. */
 char *vl_plan_vm_name(int argc, char *const argv[]);
+/* The unix socket of a QEMU command line's QMP monitor, as written, newly
+ * allocated, or NULL (qemu_qmp_socket). */
+char *vl_plan_qmp_socket(int argc, char *const argv[]);
 /* Identities (device and inode); one entry per file, in the strongest
  * mode wanted, at its first place. Paths stay as given. */
 int vl_plan_finish(struct vl_reslist *l, struct vl_error *e);

@@ -42,5 +42,11 @@ void qemu_disks_free(struct qemu_disks *d);
 char *qemu_vm_name(int argc, char *const argv[]);
 /* The -uuid of a QEMU command line, lower case, or NULL. */
 char *qemu_vm_uuid(int argc, char *const argv[]);
+/* The unix socket of a QEMU command line's QMP monitor, as written
+ * (relative to QEMU's directory, maybe): the first -qmp unix:PATH,
+ * server=on, else the first -chardev socket,path=PATH,server=on that a
+ * -mon ...,mode=control uses; newly allocated, or NULL (no such monitor,
+ * or a monitor on an inherited fd= or over TCP). */
+char *qemu_qmp_socket(int argc, char *const argv[]);
 
 #endif

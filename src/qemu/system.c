@@ -320,3 +320,93 @@ char *qemu_vm_uuid(int argc, char *const argv[])
 	}
 	return uuid;
 }
+
+/* ---- the QMP socket ------------------------------------------------- */
+
+/* A unix socket QEMU listens on: -qmp unix:PATH,server=on (QemuOpts,
+ * implied key path) or -chardev socket,path=PATH,server=on. */
+static char *listening_path(const char *opts, const char *implied)
+{
+	struct qemu_kvlist kv = {0};
+	struct vl_error ignored;
+	const char *path, *server;
+	bool listens = false;
+	char *found = NULL;
+
+	if (!qemu_opts_parse(opts, implied, &kv, &ignored)) {
+		path = qemu_kv_get(&kv, "path");
+		server = qemu_kv_get(&kv, "server");
+		if (path && *path && server && vl_parse_bool(server, &listens) &&
+		    listens)
+			found = vl_strdup(path);
+	}
+	qemu_kvlist_free(&kv);
+	return found;
+}
+
+struct qmp_search {
+	char *qmp;		/* the first -qmp unix socket */
+	struct qemu_kvlist chardevs;	/* id -> listening path */
+	struct qemu_kvlist monitors;	/* chardev ids of -mon mode=control */
+};
+
+static void note_chardev(struct qmp_search *s, const char *value)
+{
+	struct qemu_kvlist kv = {0};
+	struct vl_error ignored;
+	const char *backend, *id;
+	char *path;
+
+	if (!qemu_opts_parse(value, "backend", &kv, &ignored) &&
+	    (backend = qemu_kv_get(&kv, "backend")) &&
+	    !strcmp(backend, "socket") && (id = qemu_kv_get(&kv, "id")) &&
+	    (path = listening_path(value, "backend")))
+		qemu_kv_append(&s->chardevs, vl_strdup(id), path);
+	qemu_kvlist_free(&kv);
+}
+
+static void note_monitor(struct qmp_search *s, const char *value)
+{
+	struct qemu_kvlist kv = {0};
+	struct vl_error ignored;
+	const char *chardev, *mode;
+
+	if (!qemu_opts_parse(value, "chardev", &kv, &ignored) &&
+	    (chardev = qemu_kv_get(&kv, "chardev")) &&
+	    (mode = qemu_kv_get(&kv, "mode")) && !strcmp(mode, "control"))
+		qemu_kv_append(&s->monitors, vl_strdup(chardev), NULL);
+	qemu_kvlist_free(&kv);
+}
+
+static int visit_qmp(void *ctx, const struct sys_option *o, const char *value)
+{
+	struct qmp_search *s = ctx;
+
+	if (vl_in_list(o->name, (const char *const[]){ "-qmp", "-qmp-pretty",
+						       NULL }) &&
+	    !s->qmp && vl_starts_with(value, "unix:"))
+		s->qmp = listening_path(value + 5, "path");
+	else if (!strcmp(o->name, "-chardev"))
+		note_chardev(s, value);
+	else if (!strcmp(o->name, "-mon"))
+		note_monitor(s, value);
+	return 0;
+}
+
+char *qemu_qmp_socket(int argc, char *const argv[])
+{
+	struct qmp_search s = {0};
+	struct vl_error ignored;
+
+	/* what comes before an option this reader does not know still
+	 * counts: the command line is one that QEMU runs */
+	scan_sys_args(argc, argv, visit_qmp, &s, &ignored);
+	char *path = s.qmp;
+	for (size_t i = 0; !path && i < s.monitors.n; i++) {
+		const char *p = qemu_kv_get(&s.chardevs, s.monitors.v[i].key);
+		path = p ? vl_strdup(p) : NULL;
+	}
+	qemu_kvlist_free(&s.chardevs);
+	qemu_kvlist_free(&s.monitors);
+	return path;
+}

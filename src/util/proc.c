@@ -6,11 +6,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 char *vl_read_small(int dirfd, const char *name, size_t *len)
 {
@@ -41,9 +46,76 @@ char *vl_read_line(int dirfd, const char *name)
 	return text;
 }
 
+char *vl_read_link(int dirfd, const char *name)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlinkat(dirfd, name, target, sizeof target - 1);
+
+	if (len <= 0)
+		return NULL;
+	target[len] = 0;
+	return vl_strdup(target);
+}
+
+/* Longer command lines are cut there: no QEMU names its socket only past
+ * the first MiB. */
+#define ARGV_MAX (1 << 20)
+
+/* All of name, up to ARGV_MAX bytes, NUL-terminated; *len its length. */
+static char *read_whole(int dirfd, const char *name, size_t *len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t cap = 8192;
+	char *buf;
+	ssize_t got;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	buf = vl_malloc(cap);
+	while ((got = read(fd, buf + *len, cap - *len - 1)) > 0) {
+		*len += (size_t)got;
+		if (*len + 1 == cap && cap <= ARGV_MAX)
+			buf = vl_reallocarray(buf, cap *= 2, 1);
+		else if (*len + 1 == cap)
+			break;
+	}
+	close(fd);
+	buf[*len] = 0;
+	return buf;
+}
+
+char **vl_read_argv(int dirfd, int *argc)
+{
+	size_t len, n = 0;
+	char *text = read_whole(dirfd, "cmdline", &len);
+
+	*argc = 0;
+	if (!text || !len) {
+		free(text);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i += strlen(text + i) + 1)
+		n++;
+	/* the pointers first, the strings after them: one free() */
+	char **argv = vl_malloc((n + 1) * sizeof *argv + len + 1);
+	char *strings = (char *)(argv + n + 1);
+	memcpy(strings, text, len + 1);
+	free(text);
+	for (size_t i = 0; i < len; i += strlen(strings + i) + 1)
+		argv[(*argc)++] = strings + i;
+	argv[*argc] = NULL;
+	return argv;
+}
+
 int vl_pidfd_open(long pid)
 {
 	return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);	/* CLOEXEC */
+}
+
+int vl_pidfd_getfd(int pidfd, int fd)
+{
+	return (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);	/* CLOEXEC */
 }
 
 bool vl_pidfd_exited(int pidfd, int ms)

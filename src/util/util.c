@@ -3,6 +3,7 @@
 #include "config.h"
 #include "util/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -138,6 +139,17 @@ bool vl_parse_seconds(const char *s, double *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+bool vl_parse_pid(const char *s, long *pid)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;	/* strtol would take " 5" and "+5" */
+	errno = 0;
+	*pid = strtol(s, &end, 10);
+	return !errno && !*end && *pid > 0;
 }
 
 bool vl_starts_with(const char *s, const char *prefix)

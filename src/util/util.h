@@ -27,6 +27,8 @@ bool vl_in_list(const char *s, const char *const *list);
 /* on/yes/true/y and off/no/false/n, as QEMU and vmlock.conf(5) spell them;
  * false when s is none of them. */
 bool vl_parse_bool(const char *s, bool *value);
+/* A process id: a decimal > 0, nothing else. */
+bool vl_parse_pid(const char *s, long *pid);
 /* A number of seconds: a decimal >= 0 (at most 1e9), or -1 for forever. */
 bool vl_parse_seconds(const char *s, double *out);
 

@@ -34,6 +34,8 @@ complete_words() {
 	assert_line inquire
 	assert_line revoke
 	assert_line handover
+	assert_line audit
+	assert_line sync
 	assert_line sanlock-join
 	assert_line help
 	run -0 complete_words in
@@ -102,6 +104,10 @@ shared"
 	assert_line "$QEMU_PID"
 	refute_line "$BG_PID"
 	run -0 complete_words inquire -p ""
+	assert_line "$QEMU_PID"
+	run -0 complete_words sync --pid ""
+	assert_line "$QEMU_PID"
+	run -0 complete_words audit -p ""
 	assert_line "$QEMU_PID"
 }
 

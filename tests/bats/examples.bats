@@ -18,4 +18,6 @@ load helpers
 @test "examples/migrate.sh: a local live migration under vmlock" {
 	run timeout 180 "$TESTS_SRCDIR/../examples/migrate.sh" "$VMLOCK"
 	assert_success
+	assert_output --regexp ": handover slot [01] settled: held exclusive, byte 0 too"
+	assert_output --regexp "exclusive +[0-9]+ holder +local +qemu-system-x86_64 +dst "
 }

@@ -11,9 +11,11 @@ SRC=$TESTS_SRCDIR/../src
 
 # layer: the folders (besides itself and the installed headers) it may use
 declare -gA MAY_USE=(
-	[cmd]="setup plan api util"
+	[cmd]="setup plan audit api util"
+	[audit]="qmp plan lock api util"
 	[setup]="drivers api util"
 	[plan]="qemu api util"
+	[qmp]="qemu api util"
 	[qemu]="image api util"
 	[image]="api util"
 	[drivers]=""

@@ -357,6 +357,18 @@ migrate_guest() {
 	third_parties
 }
 
+# handed_over_guest: a guest src on one new image (img), offered by a
+# handover to a target dst that has taken its slot; no migration yet.
+handed_over_guest() {
+	add_image disk.qcow2
+	compute_locks
+	img=${IMGS[0]}
+	start_guest src
+	start_handover src
+	start_target dst
+	wait_handover 0
+}
+
 # Tests: the full migration ------------------------------------------------
 
 @test "live migration: handover, run --incoming, migrate, quit, cont; no third party at any step" {
@@ -414,17 +426,58 @@ migrate_guest() {
 	assert_all_free
 }
 
-# Tests: failure paths -------------------------------------------------------
+# byte0_free IMG: could a lock manager like virtlockd (a classic POSIX
+# write lock on byte 0) take IMG now?
+byte0_free() {
+	"$PY" -c '
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+except OSError:
+    sys.exit(1)' "$1"
+}
 
-@test "target killed after taking its slot, before the migration: the source keeps the image" {
+@test "after the source exits, vmlock sync --pid TARGET settles its slots: role holder, byte 0 held, and it migrates on" {
 	add_image disk.qcow2
 	compute_locks
 	img=${IMGS[0]}
 
 	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	migrate_guest src dst "$SLOT0"
+	dst=${PIDS[dst]}
+	assert_roles "$img" "incoming $dst"
+	byte0_free "$img" || fail "byte 0 is held before sync"
+
+	run -0 "$VMLOCK" sync --pid "$dst"
+	assert_output "$img: handover slot 0 settled: held exclusive, byte 0 too"
+	assert_roles "$img" "holder $dst"
+	lock_bytes "$dst" "$img" | grep -qx "WRITE 0 0" ||
+		fail "the target holds no write lock on byte 0: $(lock_bytes "$dst" "$img" | tr '\n' ';')"
+	! lock_bytes "$dst" "$img" | grep -q " $SLOT0 " || fail "slot 0 still held"
+	! byte0_free "$img" || fail "a virtlockd-style lock on byte 0 got in"
+	run -0 "$VMLOCK" audit --pid "$dst"
+	third_parties
+	assert_status dst running
+
+	ROLE[dst]=holder
+	migrate_guest dst third "$SLOT0"
+	quit_guest third
+	assert_all_free
+}
+
+@test "sync of a target while its source still holds: 75 naming the source, the slot kept" {
+	handed_over_guest
+	run -75 "$VMLOCK" sync --pid "${PIDS[dst]}"
+	assert_output "vmlock: $img: busy: wanted exclusive, held exclusive by pid ${PIDS[src]} (qemu-system-x86_64, VM \"src\"); nothing changed"
+	assert_slot "${PIDS[dst]}" "$SLOT0" "$img"
+	assert_roles "$img" "holder ${PIDS[src]}" "incoming ${PIDS[dst]}"
+}
+
+# Tests: failure paths -------------------------------------------------------
+
+@test "target killed after taking its slot, before the migration: the source keeps the image" {
+	handed_over_guest
 	assert_roles "$img" "holder ${PIDS[src]}" "incoming ${PIDS[dst]}"
 
 	kill9 dst
@@ -439,14 +492,7 @@ migrate_guest() {
 }
 
 @test "target killed in the middle of the migration: it fails, the source keeps the image and runs on" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 
 	# slow enough to be caught while active (about 0.5 MB to send)
 	qmpc src migrate-set-parameters '{"max-bandwidth": 65536}' >/dev/null
@@ -469,14 +515,7 @@ migrate_guest() {
 }
 
 @test "target killed right after the migration completed: the source keeps the image and can resume" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 	qmpc src migrate "{\"uri\": \"unix:$(sock mig-dst)\"}" >/dev/null
 	run qmpc src migrate-wait 60
 	assert_output --partial '"status": "completed"'
@@ -526,14 +565,7 @@ migrate_guest() {
 }
 
 @test "source killed after the target took the slot: the target holds the image" {
-	add_image disk.qcow2
-	compute_locks
-	img=${IMGS[0]}
-
-	start_guest src
-	start_handover src
-	start_target dst
-	wait_handover 0
+	handed_over_guest
 
 	kill9 src
 	assert_roles "$img" "incoming ${PIDS[dst]}"

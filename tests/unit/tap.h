@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 static int tap_count, tap_failed;
 
@@ -29,6 +30,15 @@ static inline int tap_ok(int pass, const char *file, int line,
 	}
 	fflush(stdout);
 	return pass;
+}
+
+/* Seconds on CLOCK_MONOTONIC, for the checks that time something. */
+static inline double tap_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static inline int done_testing(void)

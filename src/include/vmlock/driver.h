@@ -38,6 +38,7 @@ enum vl_role {
 	VL_ROLE_INCOMING,	/* a migration target, through a handover slot */
 	VL_ROLE_OFFER,		/* a migration source offering it */
 	VL_ROLE_FOREIGN,	/* a lock manager outside vmlock (virtlockd) */
+	VL_ROLE_QEMU,		/* QEMU's own image locks, no vmlock lock */
 };
 
 /* One holder of a resource, as a driver sees it. */

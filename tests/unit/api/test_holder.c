@@ -48,11 +48,35 @@ int main(void)
 		    (struct vl_holder){ .pid = -1, .remote = true,
 					.role = VL_ROLE_FOREIGN },
 		    "remote holder, role foreign");
+	describe_is("pid 42 (qemu-system-x86, VM \"web\", QEMU's own image lock)",
+		    (struct vl_holder){ .pid = 42, .command = "qemu-system-x86",
+					.name = "web", .role = VL_ROLE_QEMU },
+		    "pid 42, VM web, role qemu");
 	ok(!strcmp(vl_role_name(VL_ROLE_HOLDER), "holder") &&
 	   !strcmp(vl_role_name(VL_ROLE_INCOMING), "incoming") &&
 	   !strcmp(vl_role_name(VL_ROLE_OFFER), "offer") &&
-	   !strcmp(vl_role_name(VL_ROLE_FOREIGN), "foreign"),
-	   "role names of holder, incoming, offer, foreign");
+	   !strcmp(vl_role_name(VL_ROLE_FOREIGN), "foreign") &&
+	   !strcmp(vl_role_name(VL_ROLE_QEMU), "qemu"),
+	   "role names of holder, incoming, offer, foreign, qemu");
+
+	struct vl_holder two[] = {
+		{ .pid = 5, .command = "qemu-img" },
+		{ .pid = 6, .command = "sleep", .role = VL_ROLE_OFFER },
+	};
+	struct vl_holders pair = { two, 2, 2 };
+	char *text = vl_holders_text(&pair, 0);
+	ok(!strcmp(text, "pid 5 (qemu-img), pid 6 (sleep, handover offer)"),
+	   "two holders, none left out: both, joined by \", \"");
+	free(text);
+	text = vl_holders_text(&pair, 5);
+	ok(!strcmp(text, "pid 6 (sleep, handover offer)"),
+	   "two holders, pid 5 left out: pid 6 alone");
+	free(text);
+	pair.n = 0;
+	text = vl_holders_text(&pair, 0);
+	ok(!strcmp(text, "a holder that has gone"),
+	   "no holder: \"a holder that has gone\"");
+	free(text);
 
 	for (int i = 0; i < 20; i++)
 		vl_holders_add(&hs)->command = vl_asprintf("c%d", i);

@@ -111,27 +111,19 @@ static void test_qemu_bytes_untouched(void)
 	close(fd);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void test_wait(void)
 {
 	int holder = open_for(VL_EXCLUSIVE), fd = open_for(VL_SHARED);
 	struct lp_conflict c;
 	struct vl_deadline d = vl_deadline_in(0.3);
-	double t0 = now();
+	double t0 = tap_now();
 
 	lp_lock(holder, VL_EXCLUSIVE, &c);
 	ok(lp_lock(fd, VL_SHARED, &c) == EAGAIN,
 	   "shared while another description holds exclusive: busy");
 	ok(lp_wait(fd, VL_SHARED, &c, &d) == ETIMEDOUT,
 	   "lp_wait for shared, exclusive held, deadline 0.3 s: times out");
-	double took = now() - t0;
+	double took = tap_now() - t0;
 	ok(took >= 0.25 && took < 2,
 	   "lp_wait with a 0.3 s deadline returns after about 0.3 s (%.3f s)",
 	   took);
@@ -143,13 +135,13 @@ static void test_wait(void)
 	}
 	close(holder);	/* the child still holds the OFD */
 	d = vl_deadline_in(-1);
-	t0 = now();
+	t0 = tap_now();
 	ok(lp_wait(fd, VL_SHARED, &c, &d) == 0 && lp_lock(fd, VL_SHARED, &c) == 0,
 	   "lp_wait for shared, forever, exclusive held by a child exiting "
 	   "after 0.2 s: wakes when it exits");
-	ok(now() - t0 >= 0.15,
+	ok(tap_now() - t0 >= 0.15,
 	   "lp_wait forever, holder exiting after 0.2 s: not before (%.3f s)",
-	   now() - t0);
+	   tap_now() - t0);
 	waitpid(child, NULL, 0);
 	close(fd);
 }
@@ -213,6 +205,102 @@ static void test_race(void)
 	munmap(cs, sizeof *cs);
 }
 
+static int lock_byte(int fd, short type, off_t byte)
+{
+	struct flock fl = { .l_type = type, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* What a newcomer wanting readonly meets. */
+static int newcomer(struct lp_conflict *c)
+{
+	int fd = open_for(VL_READONLY);
+	int rc = lp_lock(fd, VL_READONLY, c);
+
+	close(fd);
+	return rc;
+}
+
+static void test_settle(void)
+{
+	int src = open_for(VL_EXCLUSIVE), dst = open_for(VL_EXCLUSIVE);
+	struct lp_conflict c = { 0 };
+	struct flock fl = { .l_type = F_RDLCK, .l_start = 0, .l_len = 1 };
+
+	lp_lock(src, VL_EXCLUSIVE, &c);
+	ok(lock_byte(dst, F_WRLCK, LP_SLOT0) == 0 &&
+	   lock_byte(dst, F_RDLCK, LP_ACCEPT0) == 0,
+	   "a target holds handover slot 0, accepted, beside its source");
+	ok(lp_lock_beside(dst, VL_EXCLUSIVE, &c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
+	   c.mode == VL_EXCLUSIVE,
+	   "settling the slot while the source holds: busy, the source named");
+	close(src);
+	ok(newcomer(&c) == EAGAIN && c.role == VL_ROLE_INCOMING,
+	   "after the refused settle the slot still holds (incoming)");
+	ok(lp_lock_beside(dst, VL_EXCLUSIVE, &c) == 0, "settling once the source is gone");
+	lp_drop_slot(dst, 0);
+	ok(newcomer(&c) == EAGAIN && c.role == VL_ROLE_HOLDER &&
+	   c.mode == VL_EXCLUSIVE,
+	   "settled, slot dropped: an exclusive holder, no longer incoming");
+	int probe = open_for(VL_READONLY);
+	ok(fcntl(probe, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_WRLCK,
+	   "settled: byte 0 write-locked, as libvirt expects");
+	close(probe);
+	close(dst);
+}
+
+static void test_lower(void)
+{
+	int ex = open_for(VL_EXCLUSIVE), s1 = open_for(VL_SHARED);
+	int s2 = open_for(VL_SHARED), fd = open_for(VL_READONLY);
+	struct lp_conflict c = { 0 };
+
+	lp_lock(ex, VL_EXCLUSIVE, &c);
+	ok(lp_lower(ex, VL_EXCLUSIVE, &c) == 0,
+	   "lowering an exclusive lock to readonly");
+	ok(lp_lock(fd, VL_READONLY, &c) == 0 &&
+	   lp_lock(s1, VL_SHARED, &c) == EAGAIN && c.mode == VL_READONLY,
+	   "lowered: another readonly holder gets in, a shared one is refused");
+	close(ex);
+	close(fd);
+	ok(lp_lock(s1, VL_SHARED, &c) == 0 && lp_lock(s2, VL_SHARED, &c) == 0,
+	   "two shared holders");
+	ok(lp_lower(s1, VL_SHARED, &c) == EAGAIN && c.mode == VL_SHARED,
+	   "lowering one of two shared holders: refused, it stays shared");
+	ok(newcomer(&c) == EAGAIN && c.mode == VL_SHARED,
+	   "after the refused lowering a readonly newcomer still meets shared");
+	close(s2);
+	ok(lp_lower(s1, VL_SHARED, &c) == 0 && newcomer(&c) == 0,
+	   "the other shared holder gone: lowered, a readonly newcomer gets in");
+	close(s1);
+}
+
+static void test_unguard(void)
+{
+	int ex = open_for(VL_EXCLUSIVE), up = open_for(VL_EXCLUSIVE);
+	struct lp_conflict c = { 0 };
+
+	lp_lock(ex, VL_EXCLUSIVE, &c);
+	lp_lower(ex, VL_EXCLUSIVE, &c);
+	ok(lp_guard(ex) == 0 && newcomer(&c) == EAGAIN,
+	   "a guard on a readonly holder's description: no newcomer");
+	lp_unguard(ex);
+	ok(newcomer(&c) == 0, "guard dropped: a readonly newcomer gets in, "
+	   "the holder's lock kept");
+	ok(lp_guard(up) == 0 && lp_lock_beside(up, VL_EXCLUSIVE, &c) == EAGAIN &&
+	   c.mode == VL_READONLY && newcomer(&c) == EAGAIN,
+	   "exclusive beside a guard, a readonly holder there: busy, and the "
+	   "guard still keeps newcomers out");
+	close(ex);
+	ok(lp_lock_beside(up, VL_EXCLUSIVE, &c) == 0,
+	   "the readonly holder gone: exclusive taken beside the guard");
+	lp_unguard(up);
+	ok(newcomer(&c) == EAGAIN && c.mode == VL_EXCLUSIVE &&
+	   c.role == VL_ROLE_HOLDER, "guard dropped: an exclusive holder stays");
+	close(up);
+}
+
 static void test_classify(void)
 {
 	enum vl_mode m;
@@ -255,6 +343,9 @@ int main(void)
 	test_qemu_bytes_untouched();
 	test_wait();
 	test_race();
+	test_settle();
+	test_lower();
+	test_unguard();
 	test_classify();
 	free(path);
 	testdir_remove(dir);

@@ -128,18 +128,25 @@ static void test_readconfig(void)
 	free(dup);
 }
 
-static void name_is(const char *want, int argc, char *argv[])
+/* What read (qemu_vm_name, qemu_qmp_socket) makes of a command line. */
+static void answer_is(char *(*read)(int, char *const[]), const char *what,
+		      const char *want, int argc, char *argv[])
 {
-	char *got = qemu_vm_name(argc, argv);
+	char *got = read(argc, argv);
 	size_t n = 0;
 
 	qc_input[0] = '\0';
 	for (int i = 1; i < argc; i++)
 		qc_describe(&n, argv[i]);
-	if (!ok(want ? got && !strcmp(got, want) : !got, "%s -> name %s",
-		qc_input, want ? want : "(none)"))
+	if (!ok(want ? got && !strcmp(got, want) : !got, "%s -> %s %s",
+		qc_input, what, want ? want : "(none)"))
 		printf("#   got: %s\n", got ? got : "(null)");
 	free(got);
+}
+
+static void name_is(const char *want, int argc, char *argv[])
+{
+	answer_is(qemu_vm_name, "name", want, argc, argv);
 }
 
 static void test_vm_name(void)
@@ -165,6 +172,45 @@ static void test_vm_name(void)
 	name_is(NULL, 4, a9);
 }
 
+static void qmp_is(const char *want, int argc, char *argv[])
+{
+	answer_is(qemu_qmp_socket, "QMP socket", want, argc, argv);
+}
+
+static void test_qmp_socket(void)
+{
+	char *a1[] = { Q, "-qmp", "unix:/run/q.sock,server=on,wait=off" };
+	char *a2[] = { Q, "--qmp", "unix:rel,,x.sock,server,nowait" };
+	char *a3[] = { Q, "-qmp", "unix:/run/client.sock" };
+	char *a4[] = { Q, "-qmp", "tcp:localhost:4444,server=on",
+		       "-qmp-pretty", "unix:/p.sock,server=on" };
+	char *a5[] = { Q, "-mon", "chardev=m,mode=control", "-chardev",
+		       "socket,id=m,path=/run/m.sock,server=on,wait=off" };
+	char *a6[] = { Q, "-chardev", "socket,id=m,path=/run/m.sock,server=on",
+		       "-mon", "m" };
+	char *a7[] = { Q, "-chardev", "socket,id=charmonitor,fd=24,server=on,"
+		       "wait=off", "-mon", "chardev=charmonitor,id=monitor,"
+		       "mode=control" };
+	char *a8[] = { Q, "-monitor", "unix:/run/hmp.sock,server=on",
+		       "-hda", "x" };
+	char *a9[] = { Q, "-chardev", "socket,id=m,path=/first,server=on",
+		       "-qmp", "unix:/second,server=on", "-mon",
+		       "m,mode=control" };
+	char *a10[] = { Q, "-qmp", "unix:/known,server=on", "-frobnicate",
+			"x" };
+
+	qmp_is("/run/q.sock", 3, a1);
+	qmp_is("rel,x.sock", 3, a2);
+	qmp_is(NULL, 3, a3);
+	qmp_is("/p.sock", 5, a4);
+	qmp_is("/run/m.sock", 5, a5);
+	qmp_is(NULL, 5, a6);
+	qmp_is(NULL, 5, a7);
+	qmp_is(NULL, 5, a8);
+	qmp_is("/second", 7, a9);
+	qmp_is("/known", 5, a10);
+}
+
 int main(void)
 {
 	if (qemu_cmd_setup())
@@ -175,6 +221,7 @@ int main(void)
 	test_set();
 	test_readconfig();
 	test_vm_name();
+	test_qmp_socket();
 	qemu_cmd_cleanup();
 	return done_testing();
 }

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The vmlock authors */
 /* src/util/proc.c: small files read in one go, on files in a scratch
- * directory. */
+ * directory; command lines, links and pidfds, on child processes. */
 #include "config.h"
 #include "util/proc.h"
 #include "util/util.h"
 #include "../tap.h"
 #include "../testdir.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *dir;
@@ -73,6 +77,116 @@ static void test_read_line(int dirfd)
 	   "read_line of a missing file: NULL");
 }
 
+/* A child that stops itself, with the given argv; its pid. */
+static pid_t waiting_child(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int proc_dir(pid_t pid)
+{
+	char dir_name[64];
+
+	snprintf(dir_name, sizeof dir_name, "/proc/%ld", (long)pid);
+	return open(dir_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* /proc/PID/cmdline is there once the child has exec'd (within 20 s,
+ * on a loaded machine). */
+static char **argv_of(pid_t pid, int *argc, const char *first)
+{
+	for (double end = tap_now() + 20; tap_now() < end;) {
+		int fd = proc_dir(pid);
+		char **argv = vl_read_argv(fd, argc);
+		close(fd);
+		if (argv && !strcmp(argv[0], first))
+			return argv;
+		free(argv);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void test_read_argv(void)
+{
+	static char long_arg[100000];
+	/* sh stops itself, its arguments kept as they are */
+	char *short_argv[] = { "sh", "-c", "kill -STOP $$", "", "a b", NULL };
+	char *long_argv[] = { "/bin/sh", "-c", "kill -STOP $$", long_arg, "30",
+			      NULL };
+	int argc = 0;
+
+	memset(long_arg, 'x', sizeof long_arg - 1);
+	pid_t pid = waiting_child(short_argv);
+	char **argv = argv_of(pid, &argc, "sh");
+	ok(argv && argc == 5 && !strcmp(argv[2], "kill -STOP $$") &&
+	   !*argv[3] && !strcmp(argv[4], "a b") && !argv[5],
+	   "read_argv of \"sh -c 'kill -STOP $$' '' 'a b'\": 5 arguments, the "
+	   "empty one kept, NULL-ended");
+	free(argv);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	pid = waiting_child(long_argv);
+	argv = argv_of(pid, &argc, "/bin/sh");
+	ok(argv && argc == 5 && strlen(argv[3]) == sizeof long_arg - 1 &&
+	   !strcmp(argv[4], "30"),
+	   "read_argv of a 100 kB command line: whole, past 8 KiB");
+	free(argv);
+	int fd = proc_dir(pid);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ok(!vl_read_argv(fd, &argc) && argc == 0,
+	   "read_argv of a process that has gone: NULL");
+	close(fd);
+}
+
+static void test_link_and_pidfd(void)
+{
+	char *path = vl_asprintf("%s/two-lines", dir), *name;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char fdname[16];
+	struct stat a, b;
+
+	snprintf(fdname, sizeof fdname, "%d", fd);
+	int fds = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	name = vl_read_link(fds, fdname);
+	ok(name && !strcmp(name, path), "read_link of /proc/self/fd/%d: %s",
+	   fd, path);
+	free(name);
+	ok(!vl_read_link(fds, "99999"), "read_link of an fd not open: NULL");
+	close(fds);
+
+	char *argv[] = { "sleep", "30", NULL };
+	pid_t pid = fork();
+	if (pid == 0) {		/* keeps fd, as a QEMU keeps its lock fds */
+		execv("/bin/sleep", argv);
+		_exit(127);
+	}
+	int pidfd = vl_pidfd_open(pid);
+	int copy = pidfd < 0 ? -1 : vl_pidfd_getfd(pidfd, fd);
+	ok(copy >= 0 && fstat(copy, &b) == 0 && fstat(fd, &a) == 0 &&
+	   a.st_ino == b.st_ino && fcntl(copy, F_GETFD) == FD_CLOEXEC,
+	   "pidfd_getfd of a child's fd %d: the same file, close-on-exec", fd);
+	ok(vl_pidfd_getfd(pidfd, 99999) < 0 && errno == EBADF,
+	   "pidfd_getfd of an fd the child has not: EBADF");
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ok(vl_pidfd_open(pid) < 0 && errno == ESRCH,
+	   "pidfd_open of a process reaped: ESRCH");
+	if (copy >= 0)
+		close(copy);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(fd);
+	free(path);
+}
+
 int main(void)
 {
 	char big[10000];
@@ -94,6 +208,8 @@ int main(void)
 	}
 	test_read_small(dirfd);
 	test_read_line(dirfd);
+	test_read_argv();
+	test_link_and_pidfd();
 	close(dirfd);
 	testdir_remove(dir);
 	return done_testing();

@@ -151,8 +151,22 @@ static void test_fd_above_stdio(void)
 	close(saved);
 }
 
+static void test_pid(void)
+{
+	long pid = 0;
+
+	ok(vl_parse_pid("4242", &pid) && pid == 4242, "pid \"4242\": 4242");
+	ok(!vl_parse_pid("0", &pid) && !vl_parse_pid("-5", &pid) &&
+	   !vl_parse_pid("1x", &pid) && !vl_parse_pid("", &pid) &&
+	   !vl_parse_pid(" 5", &pid) && !vl_parse_pid("+5", &pid) &&
+	   !vl_parse_pid("99999999999999999999", &pid),
+	   "pids \"0\", \"-5\", \"1x\", \"\", \" 5\", \"+5\" and one past "
+	   "LONG_MAX: refused");
+}
+
 int main(void)
 {
+	test_pid();
 	test_seconds();
 	test_bool();
 	test_strings();

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
+/* What a running QEMU has open, against its vmlock locks (see audit.h). */
+#include "config.h"
+#include "api/api.h"
+#include "audit/audit.h"
+#include "lock/holders.h"
+#include "lock/lockspace.h"
+#include "plan/plan.h"
+#include "qmp/qmp.h"
+#include "util/path.h"
+#include "util/proc.h"
+#include "util/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *audit_finding_name(enum audit_finding f)
+{
+	static const char *const names[] = {
+		[AUDIT_OK] = "ok", [AUDIT_UNLOCKED] = "unlocked",
+		[AUDIT_WEAKER] = "weaker", [AUDIT_STALE] = "stale",
+	};
+
+	return names[f];
+}
+
+const char *audit_use_name(enum audit_use u)
+{
+	return u == AUDIT_READ_WRITE ? "read-write" :
+	       u == AUDIT_READ_ONLY ? "read-only" : NULL;
+}
+
+int audit_lock_mode(const struct audit_file *f)
+{
+	int mode = -1;
+
+	for (size_t i = 0; i < f->nlocks; i++)
+		mode = mode < 0 ? (int)f->locks[i].mode :
+		       (int)vl_mode_stronger(mode, f->locks[i].mode);
+	return mode;
+}
+
+int audit_wanted_mode(const struct audit_file *f)
+{
+	const struct ql_use *q = &f->qemu_locks;
+
+	if (f->qemu == AUDIT_READ_ONLY)
+		return VL_READONLY;
+	if (f->qemu == AUDIT_CLOSED)
+		return -1;
+	/* without QEMU's locks (locking=off), sharing cannot be told */
+	return q->writes && !q->excludes ? VL_SHARED : VL_EXCLUSIVE;
+}
+
+enum audit_finding audit_judge(const struct audit_file *f)
+{
+	int lock = audit_lock_mode(f);
+
+	if (lock < 0)
+		return f->qemu == AUDIT_CLOSED ? AUDIT_OK : AUDIT_UNLOCKED;
+	if (f->qemu == AUDIT_CLOSED && !f->open)
+		return AUDIT_STALE;
+	if (f->qemu == AUDIT_READ_WRITE && lock == VL_READONLY)
+		return AUDIT_WEAKER;
+	return AUDIT_OK;
+}
+
+/* The entry of the file dev:ino, added when new (path may be NULL). */
+static struct audit_file *file_of(struct audit_proc *p, dev_t dev, ino_t ino,
+				  const char *path)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].dev == dev && p->v[i].ino == ino) {
+			if (!p->v[i].path && path)
+				p->v[i].path = vl_strdup(path);
+			return &p->v[i];
+		}
+	struct audit_file *f = VL_PUSH(p->v, p->n, p->cap);
+	*f = (struct audit_file){ .dev = dev, .ino = ino,
+				  .path = path ? vl_strdup(path) : NULL };
+	return f;
+}
+
+static void uses(struct audit_file *f, enum audit_use u)
+{
+	if (u > f->qemu)
+		f->qemu = u;
+}
+
+/* The vmlock locks of the process, on images (lease files aside). */
+static void add_locks(struct audit_proc *p, const struct pid_lock *pl,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (pl[i].role == VL_ROLE_OFFER ||
+		    (pl[i].path && lockspace_contains(pl[i].path)))
+			continue;
+		struct audit_file *f = file_of(p, pl[i].dev, pl[i].ino,
+					       pl[i].path);
+		*VL_PUSH(f->locks, f->nlocks, f->locks_cap) = (struct audit_lock){
+			pl[i].fd, pl[i].mode, pl[i].role, pl[i].byte };
+	}
+}
+
+struct ident {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct fd_scan {
+	struct audit_proc *p;
+	const struct pid_lock *locks;
+	size_t nlocks;
+	struct ident *open;	/* files of the fds that carry no vmlock lock */
+	size_t nopen, open_cap;
+};
+
+static bool is_lock_fd(const struct fd_scan *s, int fd)
+{
+	for (size_t i = 0; i < s->nlocks; i++)
+		if (s->locks[i].fd == fd)
+			return true;
+	return false;
+}
+
+/* An fd of the process: QEMU's own image, when its locks are there. */
+static void scan_fd(int fddir, const char *fdname, const struct stat *st,
+		    const char *fdinfo, void *arg)
+{
+	struct fd_scan *s = arg;
+
+	if ((!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) ||
+	    is_lock_fd(s, atoi(fdname)))
+		return;
+	*VL_PUSH(s->open, s->nopen, s->open_cap) = (struct ident){
+		st->st_dev, st->st_ino };
+	struct ql_use u = fdinfo ? ql_from_fdinfo(fdinfo) : (struct ql_use){ 0 };
+	if (!u.locked)
+		return;
+	char *path = vl_read_link(fddir, fdname);
+	struct audit_file *f = file_of(s->p, st->st_dev, st->st_ino, path);
+	free(path);
+	uses(f, u.writes ? AUDIT_READ_WRITE : AUDIT_READ_ONLY);
+	f->qemu_locks.locked = true;
+	f->qemu_locks.writes |= u.writes;
+	f->qemu_locks.excludes |= u.excludes;
+}
+
+/* The files of QEMU's block nodes, when its QMP socket answers. */
+static void add_block_nodes(struct audit_proc *p, const char *cwd,
+			    double timeout)
+{
+	struct qmp q;
+	struct qmp_files files = {0};
+	struct vl_error e;
+
+	if (!p->qmp || qmp_connect(&q, p->qmp, timeout, &e)) {
+		if (p->qmp)
+			vl_debug("pid %ld: %s", p->pid, e.msg);
+		return;
+	}
+	p->qmp_answered = !qmp_block_files(&q, &files, &e);
+	if (!p->qmp_answered)
+		vl_debug("pid %ld: %s", p->pid, e.msg);
+	for (size_t i = 0; i < files.n; i++) {
+		struct stat st;
+		char *path = files.v[i].path[0] == '/' || !cwd ? NULL :
+			     vl_path_join(cwd, files.v[i].path);
+		const char *name = path ? path : files.v[i].path;
+		if (name[0] == '/' && stat(name, &st) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+			uses(file_of(p, st.st_dev, st.st_ino, name),
+			     files.v[i].ro ? AUDIT_READ_ONLY : AUDIT_READ_WRITE);
+		free(path);
+	}
+	qmp_files_free(&files);
+	qmp_close(&q);
+}
+
+static int pid_error(long pid, int err, struct vl_error *e)
+{
+	if (err == ENOENT || err == ESRCH)
+		return vl_fail(e, EX_NOINPUT, "pid %ld: no such process", pid);
+	if (err == EACCES || err == EPERM)
+		return vl_fail(e, EX_NOPERM, "pid %ld: not yours to look at "
+			       "(/proc/%ld/fd)", pid, pid);
+	return vl_fail(e, EX_OSERR, "pid %ld: %s", pid, strerror(err));
+}
+
+/* Its name, command and QMP socket (qmp: the one given, or NULL). */
+static void describe(struct audit_proc *p, int piddir, const char *qmp,
+		     const char *cwd)
+{
+	int argc;
+	char **argv = vl_read_argv(piddir, &argc);
+	char *sock = argv && !qmp ? vl_plan_qmp_socket(argc, argv) : NULL;
+
+	p->command = holders_program_name(vl_read_line(piddir, "comm"),
+					  argv ? argv[0] : NULL);
+	p->name = argv ? vl_plan_vm_name(argc, argv) : NULL;
+	if (qmp)
+		p->qmp = vl_strdup(qmp);
+	else if (sock && sock[0] == '/')
+		p->qmp = vl_strdup(sock);
+	else if (sock && cwd)
+		p->qmp = vl_path_join(cwd, sock);
+	free(sock);
+	free(argv);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct audit_file *x = a, *y = b;
+
+	return strcmp(x->path ? x->path : "", y->path ? y->path : "");
+}
+
+/* Which files have an fd besides the lock fds; the findings. */
+static void judge_all(struct audit_proc *p, const struct fd_scan *s)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct audit_file *f = &p->v[i];
+		for (size_t j = 0; j < s->nopen && !f->open; j++)
+			f->open = s->open[j].dev == f->dev &&
+				  s->open[j].ino == f->ino;
+		f->finding = audit_judge(f);
+	}
+	if (p->n)
+		qsort(p->v, p->n, sizeof *p->v, cmp_path);
+}
+
+int audit_process(long pid, const char *qmp, double timeout,
+		  struct audit_proc *out, struct vl_error *e)
+{
+	char dir[64];
+	struct pid_lock *pl = NULL;
+	size_t npl = 0;
+
+	*out = (struct audit_proc){ .pid = pid };
+	snprintf(dir, sizeof dir, "/proc/%ld", pid);
+	int piddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int err = piddir < 0 ? errno : holders_of_pid(pid, &pl, &npl);
+	struct fd_scan s = { .p = out, .locks = pl, .nlocks = npl };
+	if (!err)
+		err = holders_each_fd(pid, scan_fd, &s);
+	if (!err) {
+		char *cwd = vl_read_link(piddir, "cwd");
+		describe(out, piddir, qmp, cwd);
+		add_locks(out, pl, npl);
+		add_block_nodes(out, cwd, timeout);
+		judge_all(out, &s);
+		free(cwd);
+	}
+	if (piddir >= 0)
+		close(piddir);
+	free(s.open);
+	pid_locks_free(pl, npl);
+	return err ? pid_error(pid, err, e) : 0;
+}
+
+bool audit_proc_ok(const struct audit_proc *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].finding != AUDIT_OK)
+			return false;
+	return true;
+}
+
+void audit_proc_free(struct audit_proc *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->v[i].path);
+		free(p->v[i].locks);
+	}
+	free(p->v);
+	free(p->command);
+	free(p->name);
+	free(p->qmp);
+	*p = (struct audit_proc){0};
+}
+
+/* Is the process of /proc entry dirfd a QEMU whose fds we may read? */
+static bool visible_qemu(int piddir)
+{
+	int argc;
+	char **argv = vl_read_argv(piddir, &argc);
+	bool qemu = argv && vl_plan_is_qemu(argv[0]);
+	int fds = qemu ? openat(piddir, "fd", O_RDONLY | O_DIRECTORY |
+				O_CLOEXEC) : -1;
+
+	free(argv);
+	if (fds < 0)
+		return false;
+	close(fds);
+	return true;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long *audit_qemu_pids(size_t *n)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	long *pids = NULL, self = (long)getpid();
+	size_t cap = 0;
+
+	*n = 0;
+	while (proc && (de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		int piddir = openat(dirfd(proc), de->d_name,
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (piddir >= 0 && visible_qemu(piddir))
+			*VL_PUSH(pids, *n, cap) = pid;
+		if (piddir >= 0)
+			close(piddir);
+	}
+	if (proc)
+		closedir(proc);
+	if (*n)
+		qsort(pids, *n, sizeof *pids, cmp_pid);
+	return pids;
+}

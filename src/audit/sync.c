@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
+/* vmlock sync: a QEMU's vmlock locks made to match what it uses (see
+ * sync.h). Three phases: first everything that changes nothing the
+ * world sees (copies of the process's lock fds, settling slots beside
+ * them, new locks taken in this process), so that a conflict leaves all
+ * as it was; then the new locks handed to QEMU; then lowering and
+ * releasing. */
+#include "config.h"
+#include "api/api.h"
+#include "audit/sync.h"
+#include "lock/holders.h"
+#include "lock/lockproto.h"
+#include "plan/plan.h"
+#include "qmp/qmp.h"
+#include "util/proc.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <vmlock/fdlock.h>
+
+/* Lock, then check: a newcomer may hold for a moment what it is about to
+ * give back. A conflict is tried again for this long (seconds). */
+#define PATIENCE 1.0
+
+struct file_sync {
+	const struct audit_file *f;
+	int want;		/* the mode QEMU's use needs, -1: none */
+	int fresh;		/* a new lock fd (add, upgrade), or -1 */
+	int *dups;		/* copies of f's lock fds, -1 where none */
+	bool add, upgrade, settled;
+};
+
+struct sync {
+	const struct audit_proc *a;
+	double timeout;
+	void (*done)(const char *path, const char *what);
+	int pidfd;
+	struct qmp q;
+	bool connected;
+	struct file_sync *v;
+	size_t n;
+	char *unlocked;		/* what could not be added without QMP */
+};
+
+static bool has_role(const struct audit_file *f, enum vl_role role)
+{
+	for (size_t i = 0; i < f->nlocks; i++)
+		if (f->locks[i].role == role)
+			return true;
+	return false;
+}
+
+/* A lock stronger than the read-only use QEMU makes of f? */
+static bool too_strong(const struct file_sync *s)
+{
+	return s->want == VL_READONLY && s->f->nlocks &&
+	       audit_lock_mode(s->f) != VL_READONLY;
+}
+
+static void plan_file(struct file_sync *s, const struct audit_file *f)
+{
+	*s = (struct file_sync){ .f = f, .want = audit_wanted_mode(f),
+				 .fresh = -1 };
+	s->add = !f->nlocks && s->want >= 0;
+	s->upgrade = f->finding == AUDIT_WEAKER;
+	s->dups = vl_calloc(f->nlocks, sizeof *s->dups);
+	for (size_t i = 0; i < f->nlocks; i++)
+		s->dups[i] = -1;
+}
+
+/* Copies of the process's lock fds of the files sync changes in place. */
+static int take_dups(struct sync *s, struct file_sync *fs, struct vl_error *e)
+{
+	const struct audit_file *f = fs->f;
+
+	if (!fs->upgrade && !too_strong(fs) && f->finding != AUDIT_STALE &&
+	    !has_role(f, VL_ROLE_INCOMING))
+		return 0;
+	for (size_t i = 0; i < f->nlocks; i++) {
+		fs->dups[i] = vl_pidfd_getfd(s->pidfd, f->locks[i].fd);
+		if (fs->dups[i] >= 0)
+			continue;
+		int err = errno;
+		return vl_fail(e, err == EPERM ? EX_NOPERM : err == EBADF ?
+			       EX_TEMPFAIL : EX_OSERR, "pid %ld: cannot take "
+			       "its lock fd %d of %s (pidfd_getfd: %s)%s",
+			       s->a->pid, f->locks[i].fd, f->path, strerror(err),
+			       err == EPERM ? "; run sync as QEMU's user or "
+			       "as root" : "");
+	}
+	return 0;
+}
+
+/* The busy error: the holders of fd's file, the process itself aside. */
+static int busy(const struct sync *s, const struct audit_file *f, int fd,
+		int want, const struct lp_conflict *c, struct vl_error *e)
+{
+	struct vl_holders h = {0};
+	struct stat st;
+
+	if (fstat(fd, &st) == 0)
+		fdlock_holders(fd, &st, &h);
+	char *who = vl_holders_text(&h, s->a->pid);
+	vl_fail(e, EX_TEMPFAIL, "%s: busy: wanted %s, held %s by %s; nothing "
+		"changed", f->path, vl_mode_name(want), vl_mode_name(c->mode),
+		who);
+	free(who);
+	vl_holders_free(&h);
+	return EX_TEMPFAIL;
+}
+
+/* Does another process's QEMU, by its own locks, stand in the way? */
+static bool qemu_in_the_way(int fd, long pid, int want, struct lp_conflict *c)
+{
+	struct vl_holders h = {0};
+	struct stat st;
+	bool in = false;
+
+	if (fstat(fd, &st) == 0)
+		fdlock_holders(fd, &st, &h);
+	for (size_t i = 0; i < h.n; i++)
+		if (h.v[i].role == VL_ROLE_QEMU && h.v[i].pid != pid &&
+		    !vl_modes_compatible(want, h.v[i].mode)) {
+			*c = (struct lp_conflict){ .mode = h.v[i].mode,
+						   .role = VL_ROLE_QEMU };
+			in = true;
+		}
+	vl_holders_free(&h);
+	return in;
+}
+
+static int settle(const struct sync *s, struct file_sync *fs,
+		  struct vl_error *e)
+{
+	const struct audit_file *f = fs->f;
+
+	for (size_t i = 0; i < f->nlocks; i++) {
+		struct lp_conflict c = { 0 };
+		if (f->locks[i].role != VL_ROLE_INCOMING)
+			continue;
+		struct vl_deadline d = vl_deadline_in(PATIENCE);
+		int rc;
+		while ((rc = lp_lock_beside(fs->dups[i], VL_EXCLUSIVE, &c)) ==
+		       EAGAIN && lp_pause(&d) == 0)
+			;
+		if (rc == EAGAIN)
+			return busy(s, f, fs->dups[i], VL_EXCLUSIVE, &c, e);
+		if (rc)
+			return vl_fail(e, vl_errno_code(rc), "%s: cannot settle "
+				       "its handover slot: %s", f->path,
+				       strerror(rc));
+		fs->settled = true;
+	}
+	return 0;
+}
+
+/* What settle took goes again: the slots alone hold, as before. */
+static void unsettle(struct file_sync *fs)
+{
+	for (size_t j = 0; fs->settled && j < fs->f->nlocks; j++)
+		if (fs->f->locks[j].role == VL_ROLE_INCOMING)
+			lp_unlock_class(fs->dups[j]);
+	fs->settled = false;
+}
+
+static int open_fresh(struct file_sync *fs, struct vl_error *e)
+{
+	struct vl_resource r = { .path = fs->f->path, .kind = VL_FILE,
+				 .mode = (enum vl_mode)fs->want, .fd = -1,
+				 .dev = fs->f->dev, .ino = fs->f->ino };
+	int rc = fdlock_open_image(&r, e);
+
+	fs->fresh = r.fd;
+	return rc;
+}
+
+/* A file with no lock: the new lock taken here, checked. */
+static int prepare_add(const struct sync *s, struct file_sync *fs,
+		       struct vl_error *e)
+{
+	struct lp_conflict c = { 0 };
+	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	int err, rc = open_fresh(fs, e);
+
+	if (rc)
+		return rc;
+	while ((err = lp_lock(fs->fresh, fs->want, &c)) == EAGAIN &&
+	       lp_pause(&d) == 0)
+		;
+	if (err == EAGAIN || (!err && qemu_in_the_way(fs->fresh, s->a->pid,
+						      fs->want, &c)))
+		return busy(s, fs->f, fs->fresh, fs->want, &c, e);
+	if (err)
+		return vl_fail(e, vl_errno_code(err), "%s: cannot lock %s: %s",
+			       fs->f->path, vl_mode_name(fs->want),
+			       strerror(err));
+	return 0;
+}
+
+/* A readonly lock under a writing QEMU: would the stronger one be free,
+ * the process's own lock aside? (Seen from the copy of its fd, whose
+ * locks are no conflict.) */
+static bool in_the_way(int want, const struct lp_conflict *c)
+{
+	return c->role == VL_ROLE_INCOMING || c->role == VL_ROLE_OFFER ||
+	       !vl_modes_compatible(want, c->mode);
+}
+
+/* The first lock in the way of want that others hold on fd's file. */
+static bool probe_way(int fd, int want, struct lp_conflict *in)
+{
+	struct lp_conflict c[8];
+	size_t n = lp_probe(fd, c, 8);
+
+	for (size_t i = 0; i < n; i++)
+		if (in_the_way(want, &c[i])) {
+			*in = c[i];
+			return true;
+		}
+	return false;
+}
+
+static int prepare_upgrade(const struct sync *s, struct file_sync *fs,
+			   struct vl_error *e)
+{
+	struct lp_conflict c;
+	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	int rc = open_fresh(fs, e);
+	bool in = false;
+
+	if (rc)
+		return rc;
+	while ((in = probe_way(fs->dups[0], fs->want, &c)) && lp_pause(&d) == 0)
+		;
+	if (in)
+		return busy(s, fs->f, fs->dups[0], fs->want, &c, e);
+	if (qemu_in_the_way(fs->fresh, s->a->pid, fs->want, &c))
+		return busy(s, fs->f, fs->fresh, fs->want, &c, e);
+	return 0;
+}
+
+static bool needs_qmp(const struct sync *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].add || s->v[i].upgrade ||
+		    s->v[i].f->finding == AUDIT_STALE)
+			return true;
+	return false;
+}
+
+/* No QMP socket: what needs one is left out, and named. */
+static void without_qmp(struct sync *s, const char *why)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct file_sync *fs = &s->v[i];
+		if (!fs->add && !fs->upgrade)
+			continue;
+		char *more = vl_asprintf("%s%s%s", s->unlocked ? s->unlocked : "",
+					 s->unlocked ? ", " : "", fs->f->path);
+		free(s->unlocked);
+		s->unlocked = more;
+		fs->add = fs->upgrade = false;
+	}
+	if (s->unlocked) {
+		char *more = vl_asprintf("%s: not locked: %s", s->unlocked, why);
+		free(s->unlocked);
+		s->unlocked = more;
+	}
+}
+
+static void connect_qmp(struct sync *s)
+{
+	struct vl_error e;
+
+	if (!needs_qmp(s))
+		return;
+	if (!s->a->qmp) {
+		without_qmp(s, "no QMP socket to hand the new lock fd to (start "
+			    "QEMU with -qmp unix:PATH,server=on, or give "
+			    "--qmp SOCKET)");
+		return;
+	}
+	s->connected = !qmp_connect(&s->q, s->a->qmp, s->timeout, &e);
+	if (!s->connected)
+		without_qmp(s, e.msg);
+}
+
+/* Phase one: nothing the world sees changes; on failure, nothing has. */
+static int prepare(struct sync *s, struct vl_error *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n && !rc; i++)
+		rc = take_dups(s, &s->v[i], e);
+	for (size_t i = 0; i < s->n && !rc; i++)
+		rc = settle(s, &s->v[i], e);
+	if (!rc)
+		connect_qmp(s);
+	for (size_t i = 0; i < s->n && !rc; i++)
+		if (s->v[i].add)
+			rc = prepare_add(s, &s->v[i], e);
+		else if (s->v[i].upgrade)
+			rc = prepare_upgrade(s, &s->v[i], e);
+	for (size_t i = 0; i < s->n && rc; i++)
+		unsettle(&s->v[i]);
+	return rc;
+}
+
+static char *fd_name(const struct audit_file *f, int mode)
+{
+	return vl_asprintf("vmlock-%s-%llx-%llx", vl_mode_name(mode),
+			   (unsigned long long)f->dev,
+			   (unsigned long long)f->ino);
+}
+
+/* Hands fd to QEMU under the name of f and mode. */
+static int hand_over(struct sync *s, const struct audit_file *f, int mode,
+		     int fd, struct vl_error *e)
+{
+	char *name = fd_name(f, mode);
+	char *args = vl_asprintf("{\"fdname\": \"%s\"}", name);
+	int rc = qmp_execute(&s->q, "getfd", args, fd, NULL, e);
+
+	free(args);
+	free(name);
+	return rc;
+}
+
+/* Closes what QEMU keeps of earlier syncs for f, but mode's (-1: all). */
+static void close_old(struct sync *s, const struct audit_file *f, int keep)
+{
+	struct vl_error ignored;
+
+	for (int m = VL_EXCLUSIVE; s->connected && m <= VL_READONLY; m++) {
+		char *name = m == keep ? NULL : fd_name(f, m);
+		char *args = name ? vl_asprintf("{\"fdname\": \"%s\"}", name)
+				  : NULL;
+		if (args)	/* an fd QEMU does not have is no error here */
+			qmp_execute(&s->q, "closefd", args, -1, NULL, &ignored);
+		free(args);
+		free(name);
+	}
+}
+
+static void report(const struct sync *s, const char *path, char *what)
+{
+	if (s->done)
+		s->done(path, what);
+	free(what);
+}
+
+/* Guard up, the new lock handed to QEMU, then the old one given up and
+ * the new one taken: newcomers stay out throughout. */
+static int commit_upgrade(struct sync *s, struct file_sync *fs,
+			  struct vl_error *e)
+{
+	const struct audit_file *f = fs->f;
+	struct lp_conflict c = { 0 };
+	int rc = lp_guard(fs->fresh);
+
+	if (rc)
+		return vl_fail(e, vl_errno_code(rc), "%s: cannot guard: %s",
+			       f->path, strerror(rc));
+	if ((rc = hand_over(s, f, fs->want, fs->fresh, e))) {
+		lp_unguard(fs->fresh);
+		return rc;
+	}
+	for (size_t i = 0; i < f->nlocks; i++)
+		lp_unlock(fs->dups[i]);
+	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	while ((rc = lp_lock_beside(fs->fresh, fs->want, &c)) == EAGAIN &&
+	       lp_pause(&d) == 0)
+		;	/* the guard keeps newcomers out meanwhile */
+	if (rc) {
+		for (size_t i = 0; i < f->nlocks; i++)
+			lp_lock(fs->dups[i], f->locks[i].mode,
+				&(struct lp_conflict){ 0 });
+		lp_unguard(fs->fresh);
+		return busy(s, f, fs->fresh, fs->want, &c, e);
+	}
+	lp_unguard(fs->fresh);
+	close_old(s, f, fs->want);
+	report(s, f->path, vl_asprintf("upgraded readonly to %s",
+				       vl_mode_name(fs->want)));
+	return 0;
+}
+
+/* Phase two: the new locks handed to QEMU. */
+static int commit(struct sync *s, struct vl_error *e)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n && !rc; i++) {
+		struct file_sync *fs = &s->v[i];
+		if (fs->upgrade) {
+			rc = commit_upgrade(s, fs, e);
+		} else if (fs->add &&
+			   !(rc = hand_over(s, fs->f, fs->want, fs->fresh, e))) {
+			close_old(s, fs->f, fs->want);
+			report(s, fs->f->path, vl_asprintf("locked %s",
+					vl_mode_name(fs->want)));
+		}
+	}
+	return rc;
+}
+
+static void lower(const struct sync *s, const struct file_sync *fs)
+{
+	const struct audit_file *f = fs->f;
+
+	for (size_t i = 0; i < f->nlocks; i++) {
+		struct lp_conflict c;
+		enum vl_mode m = f->locks[i].mode;
+		if (m == VL_READONLY)
+			continue;
+		if (lp_lower(fs->dups[i], m, &c) == 0)
+			report(s, f->path, vl_asprintf("lowered %s to readonly: "
+						       "QEMU only reads it",
+						       vl_mode_name(m)));
+		else
+			vl_note("%s: kept %s: QEMU only reads it, but another "
+				"%s holder stays beside it", f->path,
+				vl_mode_name(m), vl_mode_name(m));
+	}
+}
+
+/* Phase three: slots dropped, locks lowered and released. */
+static void finish(struct sync *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct file_sync *fs = &s->v[i];
+		const struct audit_file *f = fs->f;
+		for (size_t j = 0; fs->settled && j < f->nlocks; j++)
+			if (f->locks[j].role == VL_ROLE_INCOMING) {
+				int slot = lp_slot_of(f->locks[j].byte);
+				lp_drop_slot(fs->dups[j], slot);
+				report(s, f->path, vl_asprintf("handover slot %d "
+					"settled: held exclusive, byte 0 too",
+					slot));
+			}
+		if (too_strong(fs))
+			lower(s, fs);
+		if (f->finding != AUDIT_STALE)
+			continue;
+		for (size_t j = 0; j < f->nlocks; j++)
+			lp_unlock(fs->dups[j]);
+		close_old(s, f, -1);
+		report(s, f->path, vl_asprintf("released %s: QEMU no longer has "
+					       "it open",
+					       vl_mode_name(audit_lock_mode(f))));
+	}
+}
+
+static void sync_free(struct sync *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		for (size_t j = 0; j < s->v[i].f->nlocks; j++)
+			if (s->v[i].dups[j] >= 0)
+				close(s->v[i].dups[j]);
+		free(s->v[i].dups);
+		if (s->v[i].fresh >= 0)
+			close(s->v[i].fresh);	/* QEMU has its own copy */
+	}
+	free(s->v);
+	free(s->unlocked);
+	if (s->connected)
+		qmp_close(&s->q);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+}
+
+int audit_sync(const struct audit_proc *a, double timeout,
+	       void (*done)(const char *path, const char *what),
+	       struct vl_error *e)
+{
+	struct sync s = { .a = a, .timeout = timeout, .done = done,
+			  .pidfd = vl_pidfd_open(a->pid), .n = a->n };
+	int rc = 0;
+
+	holders_name_vms(vl_plan_vm_name);	/* for the busy message */
+	if (s.pidfd < 0)
+		rc = vl_fail(e, errno == ESRCH ? EX_NOINPUT : EX_OSERR,
+			     "pid %ld: %s", a->pid, errno == ESRCH ?
+			     "no such process" : strerror(errno));
+	s.v = vl_calloc(a->n, sizeof *s.v);
+	for (size_t i = 0; i < a->n; i++)
+		plan_file(&s.v[i], &a->v[i]);
+	if (!rc)
+		rc = prepare(&s, e);
+	if (!rc)
+		rc = commit(&s, e);
+	if (!rc)
+		finish(&s);
+	if (!rc && s.unlocked)
+		rc = vl_fail(e, EX_UNAVAILABLE, "%s", s.unlocked);
+	sync_free(&s);
+	return rc;
+}

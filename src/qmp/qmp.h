@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copyright (C) 2026 The vmlock authors */
+/* A QMP client: QEMU's machine protocol over a unix socket. It connects,
+ * reads the greeting, negotiates (qmp_capabilities), runs commands, one
+ * with an fd passed along by SCM_RIGHTS (getfd), and reads each reply
+ * past the events QEMU sends in between; every wait is bounded. Replies
+ * are read with the QEMU reader's JSON parser, flattened into dotted
+ * keys ({"return": [{"file": "/x"}]} is 0.file=/x below "return").
+ *
+ * QEMU keeps an fd given by getfd under its name, with the locks of its
+ * open file description, after the client leaves, until closefd on the
+ * same monitor, a getfd of the same name (which closes the old fd), or
+ * its exit. */
+#ifndef VMLOCK_QMP_QMP_H
+#define VMLOCK_QMP_QMP_H
+
+#include "qemu/kv.h"
+
+#include <vmlock/resource.h>
+
+struct qmp {
+	int fd;
+	double timeout;		/* seconds, for each reply */
+	char *path;		/* the socket, for messages */
+	char *buf;		/* what was read past the last whole line */
+	size_t len, cap;
+};
+
+/* Connects to the QMP socket at path and negotiates, waiting up to
+ * timeout seconds for each reply. 0, or an exit code with e set: 66 no
+ * such socket, 77 not allowed, 69 nobody answers there (no listener, no
+ * greeting in time, connection closed), 71 another system error. */
+int qmp_connect(struct qmp *q, const char *path, double timeout,
+		struct vl_error *e);
+/* Runs command with arguments (the text of a JSON object, or NULL),
+ * passing fd along when fd >= 0; *ret, when ret is not NULL, gets what
+ * the reply returns, flattened. 0; 69 when QEMU closes the connection,
+ * does not answer in time, or answers with an error (its description in
+ * e). */
+int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
+		struct qemu_kvlist *ret, struct vl_error *e);
+void qmp_close(struct qmp *q);
+
+/* A file that a block node of QEMU has open. */
+struct qmp_file {
+	char *path;		/* as QEMU names it: relative to its cwd, maybe */
+	bool ro;		/* every node on it is read-only */
+};
+
+struct qmp_files {
+	struct qmp_file *v;
+	size_t n, cap;
+};
+
+/* The files of every block node (query-named-block-nodes, flat), each
+ * once; names that are no local path (json:, protocols, fd sets) left
+ * out. 0 or qmp_execute's codes. */
+int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e);
+void qmp_files_free(struct qmp_files *f);
+
+#endif
