@@ -43,10 +43,10 @@ teardown() {
 
 # The daemons --------------------------------------------------------------
 
+# an array, not a function, so that start_bg's pid is the daemon's own
+# (a function would run in a subshell and the daemon outlive the test)
 lv_env() {
-	"${LV_AS[@]}" env -i PATH="$PATH" HOME="$LV" XDG_CONFIG_HOME="$LV/cfg" \
-		XDG_RUNTIME_DIR="$LV/run" XDG_CACHE_HOME="$LV/cache" \
-		XDG_DATA_HOME="$LV/data" "$@"
+	"${LV_ENV[@]}" "$@"
 }
 
 lv_virsh() {
@@ -56,6 +56,8 @@ lv_virsh() {
 lv_start() {
 	LV=$BATS_TEST_TMPDIR/lv
 	LV_DOMAINS=
+	LV_ENV=("${LV_AS[@]}" env -i PATH="$PATH" HOME="$LV" XDG_CONFIG_HOME="$LV/cfg"
+		XDG_RUNTIME_DIR="$LV/run" XDG_CACHE_HOME="$LV/cache" XDG_DATA_HOME="$LV/data")
 	mkdir -p "$LV"/{cfg/libvirt,run,cache,data}
 	cat >"$LV/cfg/libvirt/libvirtd.conf" <<-EOF
 	log_outputs = "3:file:$LV/libvirtd.log"
@@ -67,10 +69,10 @@ lv_start() {
 	printf 'auto_disk_leases = 1\nrequire_lease_for_disks = 0\n' \
 		>"$LV/cfg/libvirt/qemu-lockd.conf"
 	((${#LV_AS[@]} == 0)) || chown -R nobody:nogroup "$LV"
-	start_bg lv_env virtlockd -f "$LV/cfg/libvirt/virtlockd.conf"
+	start_bg "${LV_ENV[@]}" virtlockd -f "$LV/cfg/libvirt/virtlockd.conf"
 	wait_until "$VL_PATIENCE" test -S "$LV/run/libvirt/virtlockd-sock" ||
 		skip "virtlockd did not start: $(cat "$BATS_TEST_TMPDIR/holder.$BG_PID.err")"
-	start_bg lv_env libvirtd -f "$LV/cfg/libvirt/libvirtd.conf"
+	start_bg "${LV_ENV[@]}" libvirtd -f "$LV/cfg/libvirt/libvirtd.conf"
 	LIBVIRTD=$BG_PID
 	wait_until "$VL_PATIENCE" test -S "$LV/run/libvirt/libvirt-sock" ||
 		skip "libvirtd did not start: $(cat "$BATS_TEST_TMPDIR/holder.$LIBVIRTD.err")"
