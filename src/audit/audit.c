@@ -51,12 +51,23 @@ int audit_wanted_mode(const struct audit_file *f)
 {
 	const struct ql_use *q = &f->qemu_locks;
 
-	if (f->qemu == AUDIT_READ_ONLY)
-		return VL_READONLY;
-	if (f->qemu == AUDIT_CLOSED)
-		return -1;
-	/* without QEMU's locks (locking=off), sharing cannot be told */
-	return q->writes && !q->excludes ? VL_SHARED : VL_EXCLUSIVE;
+	int use = f->qemu == AUDIT_READ_ONLY ? VL_READONLY
+		  : f->qemu == AUDIT_CLOSED ? -1
+		  /* without QEMU's locks (locking=off), sharing cannot be
+		   * told */
+		  : q->writes && !q->excludes ? VL_SHARED : VL_EXCLUSIVE;
+
+	if (!f->expected)
+		return use;
+	return use < 0 ? (int)f->expect
+		       : (int)vl_mode_stronger((enum vl_mode)use, f->expect);
+}
+
+/* Does a lock held in mode held serve a use that needs want? */
+static bool covers(int held, enum vl_mode want)
+{
+	return held == VL_EXCLUSIVE || held == (int)want ||
+	       (held == VL_SHARED && want == VL_READONLY);
 }
 
 enum audit_finding audit_judge(const struct audit_file *f)
@@ -64,8 +75,11 @@ enum audit_finding audit_judge(const struct audit_file *f)
 	int lock = audit_lock_mode(f);
 
 	if (lock < 0)
-		return f->qemu == AUDIT_CLOSED ? AUDIT_OK : AUDIT_UNLOCKED;
-	if (f->qemu == AUDIT_CLOSED && !f->open)
+		return f->qemu == AUDIT_CLOSED && !f->expected ? AUDIT_OK
+							       : AUDIT_UNLOCKED;
+	if (f->expected && !covers(lock, f->expect))
+		return AUDIT_WEAKER;
+	if (f->qemu == AUDIT_CLOSED && !f->open && !f->expected)
 		return AUDIT_STALE;
 	if (f->qemu == AUDIT_READ_WRITE && lock == VL_READONLY)
 		return AUDIT_WEAKER;
@@ -256,13 +270,28 @@ int audit_process(long pid, const char *qmp, double timeout,
 		add_locks(out, pl, npl);
 		add_block_nodes(out, cwd, timeout);
 		judge_all(out, &s);
-		free(cwd);
+		out->cwd = cwd;
 	}
 	if (piddir >= 0)
 		close(piddir);
 	free(s.open);
 	pid_locks_free(pl, npl);
 	return err ? pid_error(pid, err, e) : 0;
+}
+
+int audit_expect(struct audit_proc *p, const char *path, enum vl_mode mode,
+		 struct vl_error *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return vl_fail(e, errno == ENOENT ? EX_NOINPUT : EX_OSERR,
+			       "%s: %s", path, strerror(errno));
+	struct audit_file *f = file_of(p, st.st_dev, st.st_ino, path);
+	f->expect = f->expected ? vl_mode_stronger(f->expect, mode) : mode;
+	f->expected = true;
+	f->finding = audit_judge(f);
+	return 0;
 }
 
 bool audit_proc_ok(const struct audit_proc *p)
@@ -283,6 +312,7 @@ void audit_proc_free(struct audit_proc *p)
 	free(p->command);
 	free(p->name);
 	free(p->qmp);
+	free(p->cwd);
 	*p = (struct audit_proc){0};
 }
 

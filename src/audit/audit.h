@@ -42,6 +42,10 @@ struct audit_file {
 	struct audit_lock *locks;
 	size_t nlocks, locks_cap;
 	enum audit_finding finding;
+	/* set by the caller, for sync */
+	bool expected;		/* a command about to be sent needs expect */
+	enum vl_mode expect;
+	bool skip;		/* sync leaves it as it is */
 };
 
 struct audit_proc {
@@ -49,6 +53,7 @@ struct audit_proc {
 	char *command;		/* as /proc/PID/comm has it */
 	char *name;		/* the VM name (QEMU's -name), or NULL */
 	char *qmp;		/* its QMP socket, absolute, or NULL */
+	char *cwd;		/* its directory, or NULL */
 	bool qmp_answered;	/* its block nodes were read */
 	struct audit_file *v;
 	size_t n, cap;
@@ -62,7 +67,7 @@ const char *audit_use_name(enum audit_use u);
 int audit_lock_mode(const struct audit_file *f);
 /* The mode a lock on f needs for what QEMU does with it (shared when QEMU
  * shares writing, exclusive when it writes alone, readonly when it only
- * reads), or -1 when QEMU does not use f. */
+ * reads) and what f is expected in, or -1 when QEMU does not use f. */
 int audit_wanted_mode(const struct audit_file *f);
 /* f's finding, from what QEMU does with it and f's locks. */
 enum audit_finding audit_judge(const struct audit_file *f);
@@ -73,6 +78,11 @@ enum audit_finding audit_judge(const struct audit_file *f);
  * unreachable QMP socket is no error: qmp_answered stays false. */
 int audit_process(long pid, const char *qmp, double timeout,
 		  struct audit_proc *out, struct vl_error *e);
+/* A QMP command about to be sent will make QEMU use path in mode: its
+ * file is expected in it (added to p when new), judged again. 0; 66 no
+ * such file; 71 another error (e set). */
+int audit_expect(struct audit_proc *p, const char *path, enum vl_mode mode,
+		 struct vl_error *e);
 /* Is every file of p ok? */
 bool audit_proc_ok(const struct audit_proc *p);
 void audit_proc_free(struct audit_proc *p);

@@ -25,8 +25,8 @@
 #include <vmlock/fdlock.h>
 
 /* Lock, then check: a newcomer may hold for a moment what it is about to
- * give back. A conflict is tried again for this long (seconds). */
-#define PATIENCE 1.0
+ * give back. A conflict is tried again for this long at least (s). */
+#define MOMENT 1.0
 
 struct file_sync {
 	const struct audit_file *f;
@@ -38,7 +38,7 @@ struct file_sync {
 
 struct sync {
 	const struct audit_proc *a;
-	double timeout;
+	double timeout, patience;
 	void (*done)(const char *path, const char *what);
 	int pidfd;
 	struct qmp q;
@@ -144,7 +144,7 @@ static int settle(const struct sync *s, struct file_sync *fs,
 		struct lp_conflict c = { 0 };
 		if (f->locks[i].role != VL_ROLE_INCOMING)
 			continue;
-		struct vl_deadline d = vl_deadline_in(PATIENCE);
+		struct vl_deadline d = vl_deadline_in(s->patience);
 		int rc;
 		while ((rc = lp_lock_beside(fs->dups[i], VL_EXCLUSIVE, &c)) ==
 		       EAGAIN && lp_pause(&d) == 0)
@@ -185,7 +185,7 @@ static int prepare_add(const struct sync *s, struct file_sync *fs,
 		       struct vl_error *e)
 {
 	struct lp_conflict c = { 0 };
-	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	struct vl_deadline d = vl_deadline_in(s->patience);
 	int err, rc = open_fresh(fs, e);
 
 	if (rc)
@@ -230,7 +230,7 @@ static int prepare_upgrade(const struct sync *s, struct file_sync *fs,
 			   struct vl_error *e)
 {
 	struct lp_conflict c;
-	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	struct vl_deadline d = vl_deadline_in(s->patience);
 	int rc = open_fresh(fs, e);
 	bool in = false;
 
@@ -373,7 +373,7 @@ static int commit_upgrade(struct sync *s, struct file_sync *fs,
 	}
 	for (size_t i = 0; i < f->nlocks; i++)
 		lp_unlock(fs->dups[i]);
-	struct vl_deadline d = vl_deadline_in(PATIENCE);
+	struct vl_deadline d = vl_deadline_in(MOMENT);
 	while ((rc = lp_lock_beside(fs->fresh, fs->want, &c)) == EAGAIN &&
 	       lp_pause(&d) == 0)
 		;	/* the guard keeps newcomers out meanwhile */
@@ -475,12 +475,13 @@ static void sync_free(struct sync *s)
 		close(s->pidfd);
 }
 
-int audit_sync(const struct audit_proc *a, double timeout,
-	       void (*done)(const char *path, const char *what),
+int audit_sync(const struct audit_proc *a, const struct audit_sync_opts *o,
 	       struct vl_error *e)
 {
-	struct sync s = { .a = a, .timeout = timeout, .done = done,
-			  .pidfd = vl_pidfd_open(a->pid), .n = a->n };
+	struct sync s = { .a = a, .timeout = o->timeout, .done = o->done,
+			  .patience = o->patience < 0 ? -1 :
+				      o->patience > MOMENT ? o->patience : MOMENT,
+			  .pidfd = vl_pidfd_open(a->pid) };
 	int rc = 0;
 
 	holders_name_vms(vl_plan_vm_name);	/* for the busy message */
@@ -488,9 +489,10 @@ int audit_sync(const struct audit_proc *a, double timeout,
 		rc = vl_fail(e, errno == ESRCH ? EX_NOINPUT : EX_OSERR,
 			     "pid %ld: %s", a->pid, errno == ESRCH ?
 			     "no such process" : strerror(errno));
-	s.v = vl_calloc(a->n, sizeof *s.v);
+	s.v = vl_calloc(a->n + 1, sizeof *s.v);
 	for (size_t i = 0; i < a->n; i++)
-		plan_file(&s.v[i], &a->v[i]);
+		if (!a->v[i].skip)
+			plan_file(&s.v[s.n++], &a->v[i]);
 	if (!rc)
 		rc = prepare(&s, e);
 	if (!rc)

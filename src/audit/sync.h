@@ -20,15 +20,19 @@
 
 #include "audit/audit.h"
 
-/* Makes the locks of a->pid match a. timeout: seconds for each QMP
- * reply; done(path, what), when not NULL, is called for each change
- * made. Returns 0; 75
- * when a lock it needs is held by another (e names it; nothing changed);
- * 69 when it had no QMP socket to hand new locks through (the rest done;
- * e names what was not locked); 77 when it may not take the process's
- * fds; another exit code with e set. */
-int audit_sync(const struct audit_proc *a, double timeout,
-	       void (*done)(const char *path, const char *what),
+struct audit_sync_opts {
+	double timeout;		/* seconds for each QMP reply */
+	double patience;	/* seconds a busy file is tried again */
+	/* when not NULL, called for each change made */
+	void (*done)(const char *path, const char *what);
+};
+
+/* Makes the locks of a->pid match a, its files marked skip aside.
+ * Returns 0; 75 when a lock it needs is held by another (e names it;
+ * nothing changed); 69 when it had no QMP socket to hand new locks
+ * through (the rest done; e names what was not locked); 77 when it may
+ * not take the process's fds; another exit code with e set. */
+int audit_sync(const struct audit_proc *a, const struct audit_sync_opts *o,
 	       struct vl_error *e);
 
 #endif

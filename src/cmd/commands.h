@@ -14,6 +14,7 @@ int cmd_handover(int argc, const char **argv);
 int cmd_sanlock_join(int argc, const char **argv);
 int cmd_audit(int argc, const char **argv);
 int cmd_sync(int argc, const char **argv);
+int cmd_qmp(int argc, const char **argv);
 
 #include "setup/conf.h"
 

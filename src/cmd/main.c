@@ -28,6 +28,7 @@ static const struct {
 	{ "audit", cmd_audit, "compare what each QEMU has open with its "
 	  "locks" },
 	{ "sync", cmd_sync, "make a running QEMU's locks match what it uses" },
+	{ "qmp", cmd_qmp, "send a QMP command, what it opens locked first" },
 	{ "sanlock-join", cmd_sanlock_join, "join this host to the sanlock "
 	  "lockspace" },
 };

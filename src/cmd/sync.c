@@ -71,7 +71,9 @@ int cmd_sync(int argc, const char **argv)
 	if (!rc)
 		rc = audit_process(pid, qmp, timeout, &a, &e);
 	if (!rc)
-		rc = audit_sync(&a, timeout, vl_verbosity < 0 ? NULL : changed,
+		rc = audit_sync(&a, &(struct audit_sync_opts){
+					.timeout = timeout,
+					.done = vl_verbosity < 0 ? NULL : changed },
 				&e);
 	if (!rc)
 		rc = audit_again(pid, qmp, timeout, &e);

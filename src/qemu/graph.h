@@ -38,6 +38,7 @@ struct item {
 
 struct reader {
 	const char *cwd;
+	const struct qemu_live *live;	/* a running QEMU's nodes, or NULL */
 	struct qemu_disks *out;
 	struct vl_error *e;
 	struct item *items;

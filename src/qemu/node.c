@@ -253,6 +253,26 @@ static struct node_in child_in(const struct node_in *parent, bool protocol,
 	return c;
 }
 
+/* A node the running QEMU has already: opened, so it adds nothing,
+ * unless the command reopens it with its parent (live->inherit). */
+static int open_live(struct reader *r, const struct node_in *parent,
+		     const char *node_name, bool cow, struct node_out *out)
+{
+	const struct qemu_live_node *n = qemu_live_find(r->live, node_name);
+
+	if (!n)
+		return qemu_arg_fail(r->e, parent->it->opt, parent->it->arg,
+				     "QEMU has no node named \"%s\"", node_name);
+	if (r->live->inherit && n->file) {
+		struct node_in in = *parent;
+		in.read_only |= cow;
+		in.depth += cow;
+		add_disk(r, &in, n->file);
+	}
+	set_out(out, n->protocol ? n->file : NULL, n->file);
+	return 0;
+}
+
 /* The -blockdev node named, opened as itself (its own read-only), once:
  * later references find what it presents. */
 static int open_reference(struct reader *r, const struct node_in *parent,
@@ -263,6 +283,8 @@ static int open_reference(struct reader *r, const struct node_in *parent,
 	bool shared = parent->shared || (it && it->shared);
 
 	*out = (struct node_out){0};
+	if (!it && r->live)
+		return open_live(r, parent, node_name, cow, out);
 	if (!it)
 		return qemu_arg_fail(r->e, parent->it->opt, parent->it->arg,
 				     "no -blockdev has node-name \"%s\"",

@@ -7,6 +7,8 @@
 #ifndef VMLOCK_QEMU_QEMU_H
 #define VMLOCK_QEMU_QEMU_H
 
+#include "qemu/kv.h"
+
 #include <vmlock/resource.h>
 
 struct qemu_disk {
@@ -48,5 +50,39 @@ char *qemu_vm_uuid(int argc, char *const argv[]);
  * -mon ...,mode=control uses; newly allocated, or NULL (no such monitor,
  * or a monitor on an inherited fd= or over TCP). */
 char *qemu_qmp_socket(int argc, char *const argv[]);
+
+/* A block node of a running QEMU (QMP query-named-block-nodes). */
+struct qemu_live_node {
+	const char *name;	/* its node-name */
+	const char *file;	/* its file name: absolute, or NULL when none
+				 * is a local file */
+	bool protocol;		/* it presents that file as it is (file,
+				 * host_device, host_cdrom) */
+};
+
+/* What a running QEMU has: the nodes that new options may name. */
+struct qemu_live {
+	const char *cwd;	/* QEMU's directory */
+	const struct qemu_live_node *v;
+	size_t n;
+	bool inherit;		/* a reopen: nodes named are reopened with
+				 * their parent's read-write */
+};
+
+const struct qemu_live_node *qemu_live_find(const struct qemu_live *l,
+					    const char *name);
+/* The files a QMP blockdev-add with options kv (its "arguments",
+ * flattened) opens, as -blockdev with the same JSON would, nodes named
+ * being l's. 0 or qemu_read_args's codes. */
+int qemu_read_blockdev(const struct qemu_live *l, const struct qemu_kvlist *kv,
+		       struct qemu_disks *out, struct vl_error *e);
+/* The files a -drive option string opens (HMP drive_add), or the image
+ * named with format (NULL: probed) read-only or not (a medium, a job's
+ * target): the same reader. */
+int qemu_read_drive(const struct qemu_live *l, const char *opts,
+		    struct qemu_disks *out, struct vl_error *e);
+int qemu_read_image(const struct qemu_live *l, const char *file,
+		    const char *format, bool read_only,
+		    struct qemu_disks *out, struct vl_error *e);
 
 #endif

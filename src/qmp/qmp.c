@@ -107,8 +107,8 @@ static int read_line(struct qmp *q, char **line, struct vl_error *e)
 	return 0;
 }
 
-/* The next message that is no event. */
-static int read_message(struct qmp *q, struct qemu_kvlist *msg,
+/* The next message that is no event; its text in *raw unless NULL. */
+static int read_message(struct qmp *q, struct qemu_kvlist *msg, char **raw,
 			struct vl_error *e)
 {
 	for (;;) {
@@ -118,13 +118,22 @@ static int read_message(struct qmp *q, struct qemu_kvlist *msg,
 		if (rc)
 			return rc;
 		rc = qemu_json_parse(line, msg, e);
-		free(line);
-		if (rc)
+		if (rc) {
+			free(line);
 			return vl_fail(e, EX_UNAVAILABLE, "QMP socket %s: a "
 				       "reply vmlock cannot read: %s", q->path,
 				       e->msg);
-		if (!qemu_kv_find(msg, "event"))
+		}
+		if (!qemu_kv_find(msg, "event")) {
+			if (raw) {
+				line[strcspn(line, "\r\n")] = '\0';
+				*raw = line;
+			} else {
+				free(line);
+			}
 			return 0;
+		}
+		free(line);
 		qemu_kvlist_free(msg);	/* events reach only those connected */
 	}
 }
@@ -185,7 +194,7 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 
 	free(text);
 	if (!rc)
-		rc = read_message(q, &msg, e);
+		rc = read_message(q, &msg, NULL, e);
 	const char *desc = rc ? NULL : qemu_kv_get(&msg, "error.desc");
 	if (!rc && qemu_kv_find(&msg, "error.class"))
 		rc = vl_fail(e, EX_UNAVAILABLE, "QMP %s: %s", command,
@@ -194,6 +203,32 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 		take_return(&msg, ret);
 	qemu_kvlist_free(&msg);
 	return rc;
+}
+
+int qmp_send_text(struct qmp *q, const char *text, char **reply,
+		  bool *failed, struct vl_error *e)
+{
+	struct qemu_kvlist msg = {0};
+	char *line = vl_asprintf("%s\n", text);
+	int rc = send_all(q, line, -1, e);
+
+	free(line);
+	*reply = NULL;
+	if (!rc)
+		rc = read_message(q, &msg, reply, e);
+	*failed = !rc && qemu_kv_find(&msg, "error.class");
+	qemu_kvlist_free(&msg);
+	return rc;
+}
+
+long qmp_peer_pid(const struct qmp *q)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+
+	if (getsockopt(q->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -1;
+	return cred.pid > 0 ? (long)cred.pid : -1;
 }
 
 int qmp_connect(struct qmp *q, const char *path, double timeout,
@@ -206,7 +241,7 @@ int qmp_connect(struct qmp *q, const char *path, double timeout,
 			   .path = vl_strdup(path) };
 	rc = connect_unix(q, path, e);
 	if (!rc)
-		rc = read_message(q, &greeting, e);
+		rc = read_message(q, &greeting, NULL, e);
 	if (!rc && !qemu_kv_has_prefix(&greeting, "QMP."))
 		rc = vl_fail(e, EX_UNAVAILABLE, "QMP socket %s: no QMP "
 			     "greeting", path);

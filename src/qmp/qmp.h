@@ -39,6 +39,13 @@ int qmp_connect(struct qmp *q, const char *path, double timeout,
  * e). */
 int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 		struct qemu_kvlist *ret, struct vl_error *e);
+/* Sends text, one command as the user wrote it, and reads QEMU's reply
+ * (past events): its text, newly allocated, in *reply; *failed when it
+ * is an error. 0, or 69 as qmp_execute. */
+int qmp_send_text(struct qmp *q, const char *text, char **reply,
+		  bool *failed, struct vl_error *e);
+/* The pid of the process at the other end, or -1. */
+long qmp_peer_pid(const struct qmp *q);
 void qmp_close(struct qmp *q);
 
 /* A file that a block node of QEMU has open. */
