@@ -144,6 +144,15 @@ static bool is_lock_fd(const struct fd_scan *s, int fd)
 	return false;
 }
 
+/* QEMU opens every file close-on-exec; an fd without it came with exec:
+ * a lock fd of vmlock run whose lock sync has moved to a new fd. */
+static bool opened_by_qemu(const char *fdinfo)
+{
+	const char *flags = fdinfo ? strstr(fdinfo, "flags:") : NULL;
+
+	return !flags || strtoul(flags + 6, NULL, 8) & O_CLOEXEC;
+}
+
 /* An fd of the process: QEMU's own image, when its locks are there. */
 static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 		    const char *fdinfo, void *arg)
@@ -153,8 +162,9 @@ static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 	if ((!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) ||
 	    is_lock_fd(s, atoi(fdname)))
 		return;
-	*VL_PUSH(s->open, s->nopen, s->open_cap) = (struct ident){
-		st->st_dev, st->st_ino };
+	if (opened_by_qemu(fdinfo))
+		*VL_PUSH(s->open, s->nopen, s->open_cap) = (struct ident){
+			st->st_dev, st->st_ino };
 	struct ql_use u = fdinfo ? ql_from_fdinfo(fdinfo) : (struct ql_use){ 0 };
 	if (!u.locked)
 		return;

@@ -78,7 +78,7 @@ static int judge(struct change *c, struct vl_error *e)
 	rc = qmp_judge(&q, c->a.cwd, &c->cmd, &c->w, e);
 	qmp_close(&q);
 	if (rc == EX_USAGE && c->o->unchecked) {
-		vl_note("%s; sent anyway (--unchecked)", e->msg);
+		vl_note("%s; sent, --unchecked", e->msg);
 		rc = 0;
 	}
 	return rc;

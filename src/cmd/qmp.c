@@ -99,8 +99,8 @@ int cmd_qmp(int argc, const char **argv)
 		fflush(stdout);
 	}
 	if (rc > 1)
-		vl_warn("%s%s", e.msg, rc == EX_TEMPFAIL && !reply ?
-			"; the command was not sent" : "");
+		vl_warn("%s%s", e.msg, reply || !o.command ? "" :
+			"; the command was not sent");
 	free(reply);
 	free(pid_arg);
 	free(qmp);

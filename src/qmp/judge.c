@@ -680,8 +680,8 @@ static int judge_named(struct judge *j, const char *name, const char *args)
 	if (!block_family(name) || passes(name))
 		return 0;
 	return vl_fail(j->e, EX_USAGE, "QMP %s: vmlock cannot tell which "
-		       "images it opens or writes; not sent (--unchecked sends "
-		       "it, and syncs the locks after)", name);
+		       "images it opens or writes (--unchecked sends it, and "
+		       "syncs the locks after)", name);
 }
 
 /* Each action as the command of its type. */
@@ -804,8 +804,8 @@ static int judge_hmp(struct judge *j, const char *args)
 		}
 	if (!rc && !strcmp(l.words[0], "qemu-io"))
 		rc = vl_fail(j->e, EX_USAGE, "HMP qemu-io: vmlock cannot tell "
-			     "which images it opens or writes; not sent "
-			     "(--unchecked sends it, and syncs the locks after)");
+			     "which images it opens or writes (--unchecked "
+			     "sends it, and syncs the locks after)");
 	hmp_line_free(&l);
 	return rc;
 }

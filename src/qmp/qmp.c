@@ -171,14 +171,16 @@ static int send_all(struct qmp *q, const char *text, int fd,
 	return 0;
 }
 
-/* Moves the members below "return" of msg into ret, without the prefix. */
+/* Moves what msg returns into ret, without the prefix. */
 static void take_return(struct qemu_kvlist *msg, struct qemu_kvlist *ret)
 {
 	for (size_t i = 0; i < msg->n; i++) {
 		struct qemu_kv *kv = &msg->v[i];
-		if (!vl_starts_with(kv->key, "return."))
-			continue;
-		qemu_kv_append(ret, vl_strdup(kv->key + 7), kv->val);
+		if (!vl_starts_with(kv->key, "return.") &&
+		    strcmp(kv->key, "return"))
+			continue;	/* a string, a number: key "" */
+		qemu_kv_append(ret, vl_strdup(kv->key + (kv->key[6] ? 7 : 6)),
+			       kv->val);
 		kv->val = NULL;
 	}
 }
