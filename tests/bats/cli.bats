@@ -8,7 +8,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-COMMANDS=(run inquire revoke handover audit sync sanlock-join)
+COMMANDS=(run inquire revoke handover audit sync qmp sanlock-join)
 
 @test "-h and --help on every command: Usage: vmlock COMMAND, exit 0" {
 	local c
