@@ -26,6 +26,8 @@ static void done(const char *path, const char *what)
 	said = more;
 }
 
+static const struct audit_sync_opts opts = { .timeout = 1, .done = done };
+
 static char *make(const char *name)
 {
 	char *path = vl_asprintf("%s/%s", dir, name);
@@ -73,7 +75,7 @@ static void test_without_qmp(void)
 	struct vl_error e;
 
 	audit_process(pid, NULL, 1, &p, &e);
-	int rc = audit_sync(&p, 1, done, &e);
+	int rc = audit_sync(&p, &opts, &e);
 	ok(rc == EX_UNAVAILABLE && strstr(e.msg, add) && strstr(e.msg, weak) &&
 	   strstr(e.msg, "no QMP socket"),
 	   "no QMP socket: 69, naming add.img and weak.img (%s)", e.msg);
@@ -127,7 +129,7 @@ static void test_busy(void)
 	lp_lock(source, VL_EXCLUSIVE, &c);
 	pid_t pid = fake_qemu(files, 2);
 	audit_process(pid, NULL, 1, &p, &e);
-	ok(audit_sync(&p, 1, done, &e) == EX_TEMPFAIL &&
+	ok(audit_sync(&p, &opts, &e) == EX_TEMPFAIL &&
 	   strstr(e.msg, "busy: wanted exclusive, held exclusive by a process "
 		  "of this host") &&
 	   strstr(e.msg, "nothing changed") && !said,
@@ -139,7 +141,7 @@ static void test_busy(void)
 	audit_proc_free(&p);
 	close(source);
 	audit_process(pid, NULL, 1, &p, &e);
-	ok(audit_sync(&p, 1, done, &e) == 0 && said &&
+	ok(audit_sync(&p, &opts, &e) == 0 && said &&
 	   strstr(said, "busy-slot.img: handover slot 0 settled") &&
 	   strstr(said, "busy-stale.img: released exclusive"),
 	   "the source gone: settled and released, exit 0");
