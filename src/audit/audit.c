@@ -179,18 +179,18 @@ static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 
 /* The files of QEMU's block nodes, when its QMP socket answers. */
 static void add_block_nodes(struct audit_proc *p, const char *cwd,
-			    double timeout)
+			    struct qmp *given, double timeout)
 {
-	struct qmp q;
+	struct qmp own, *q = given ? given : &own;
 	struct qmp_files files = {0};
 	struct vl_error e;
 
-	if (!p->qmp || qmp_connect(&q, p->qmp, timeout, &e)) {
+	if (!given && (!p->qmp || qmp_connect(&own, p->qmp, timeout, &e))) {
 		if (p->qmp)
 			vl_debug("pid %ld: %s", p->pid, e.msg);
 		return;
 	}
-	p->qmp_answered = !qmp_block_files(&q, &files, &e);
+	p->qmp_answered = !qmp_block_files(q, &files, &e);
 	if (!p->qmp_answered)
 		vl_debug("pid %ld: %s", p->pid, e.msg);
 	for (size_t i = 0; i < files.n; i++) {
@@ -205,7 +205,8 @@ static void add_block_nodes(struct audit_proc *p, const char *cwd,
 		free(path);
 	}
 	qmp_files_free(&files);
-	qmp_close(&q);
+	if (!given)
+		qmp_close(&own);
 }
 
 static int pid_error(long pid, int err, struct vl_error *e)
@@ -218,25 +219,48 @@ static int pid_error(long pid, int err, struct vl_error *e)
 	return vl_fail(e, EX_OSERR, "pid %ld: %s", pid, strerror(err));
 }
 
+/* The QMP socket its command line names, absolute, or NULL. */
+static char *socket_of(int argc, char **argv, const char *cwd)
+{
+	char *sock = argv ? vl_plan_qmp_socket(argc, argv) : NULL;
+	char *path = !sock || sock[0] == '/' ? sock
+		     : cwd ? vl_path_join(cwd, sock) : NULL;
+
+	if (path != sock)
+		free(sock);
+	return path;
+}
+
 /* Its name, command and QMP socket (qmp: the one given, or NULL). */
 static void describe(struct audit_proc *p, int piddir, const char *qmp,
 		     const char *cwd)
 {
 	int argc;
 	char **argv = vl_read_argv(piddir, &argc);
-	char *sock = argv && !qmp ? vl_plan_qmp_socket(argc, argv) : NULL;
 
 	p->command = holders_program_name(vl_read_line(piddir, "comm"),
 					  argv ? argv[0] : NULL);
 	p->name = argv ? vl_plan_vm_name(argc, argv) : NULL;
-	if (qmp)
-		p->qmp = vl_strdup(qmp);
-	else if (sock && sock[0] == '/')
-		p->qmp = vl_strdup(sock);
-	else if (sock && cwd)
-		p->qmp = vl_path_join(cwd, sock);
-	free(sock);
+	p->qmp = qmp ? vl_strdup(qmp) : socket_of(argc, argv, cwd);
 	free(argv);
+}
+
+char *audit_qmp_socket(long pid)
+{
+	char dir[64];
+	int argc = 0;
+
+	snprintf(dir, sizeof dir, "/proc/%ld", pid);
+	int piddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **argv = piddir < 0 ? NULL : vl_read_argv(piddir, &argc);
+	char *cwd = argv ? vl_read_link(piddir, "cwd") : NULL;
+	char *sock = socket_of(argc, argv, cwd);
+
+	free(cwd);
+	free(argv);
+	if (piddir >= 0)
+		close(piddir);
+	return sock;
 }
 
 static int cmp_path(const void *a, const void *b)
@@ -263,6 +287,13 @@ static void judge_all(struct audit_proc *p, const struct fd_scan *s)
 int audit_process(long pid, const char *qmp, double timeout,
 		  struct audit_proc *out, struct vl_error *e)
 {
+	return audit_process_over(pid, qmp, NULL, timeout, out, e);
+}
+
+int audit_process_over(long pid, const char *qmp, struct qmp *q,
+		       double timeout, struct audit_proc *out,
+		       struct vl_error *e)
+{
 	char dir[64];
 	struct pid_lock *pl = NULL;
 	size_t npl = 0;
@@ -278,7 +309,7 @@ int audit_process(long pid, const char *qmp, double timeout,
 		char *cwd = vl_read_link(piddir, "cwd");
 		describe(out, piddir, qmp, cwd);
 		add_locks(out, pl, npl);
-		add_block_nodes(out, cwd, timeout);
+		add_block_nodes(out, cwd, q, timeout);
 		judge_all(out, &s);
 		out->cwd = cwd;
 	}

@@ -78,6 +78,14 @@ enum audit_finding audit_judge(const struct audit_file *f);
  * unreachable QMP socket is no error: qmp_answered stays false. */
 int audit_process(long pid, const char *qmp, double timeout,
 		  struct audit_proc *out, struct vl_error *e);
+/* The same over q, a connection to its QMP socket qmp (not NULL). */
+struct qmp;
+int audit_process_over(long pid, const char *qmp, struct qmp *q,
+		       double timeout, struct audit_proc *out,
+		       struct vl_error *e);
+/* The QMP socket pid's command line names, absolute, newly allocated, or
+ * NULL (none; no such process). */
+char *audit_qmp_socket(long pid);
 /* A QMP command about to be sent will make QEMU use path in mode: its
  * file is expected in it (added to p when new), judged again. 0; 66 no
  * such file; 71 another error (e set). */

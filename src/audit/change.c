@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The vmlock authors */
 /* vmlock qmp: a QMP command under locks (see change.h). QEMU's monitor
- * takes one client at a time: each step connects and leaves again. */
+ * serves one client at a time: every step goes over one connection. */
 #include "config.h"
 #include "audit/audit.h"
 #include "audit/change.h"
@@ -33,50 +33,42 @@ struct change {
 	struct qmp_wants w;
 	struct made *made;
 	size_t nmade, made_cap;
+	struct qmp q;		/* QEMU's monitor: one client at a time */
+	bool connected;
 };
 
-/* The QEMU at the other end of socket path. */
-static int peer_of(const char *path, double timeout, long *pid,
-		   struct vl_error *e)
-{
-	struct qmp q;
-	int rc = qmp_connect(&q, path, timeout, e);
-
-	if (rc)
-		return rc;
-	*pid = qmp_peer_pid(&q);
-	qmp_close(&q);
-	if (*pid < 0)
-		return vl_fail(e, EX_OSERR, "QMP socket %s: cannot tell QEMU's "
-			       "pid: %s", path, strerror(errno));
-	return 0;
-}
-
+/* The socket, one connection for every step, and the QEMU behind it. */
 static int find_qemu(struct change *c, struct vl_error *e)
 {
-	int rc = c->pid ? 0 : peer_of(c->o->qmp, c->o->timeout, &c->pid, e);
+	char *sock = c->o->qmp ? vl_strdup(c->o->qmp) : audit_qmp_socket(c->pid);
+	int rc = sock ? qmp_connect(&c->q, sock, c->o->timeout, e)
+		 : vl_fail(e, EX_UNAVAILABLE, "pid %ld: no QMP socket in its "
+			   "command line (start QEMU with -qmp unix:PATH,"
+			   "server=on, or give --qmp SOCKET)", c->pid);
+	long peer = rc ? -1 : qmp_peer_pid(&c->q);
 
+	c->connected = !rc;
+	if (!rc && peer < 0)
+		rc = vl_fail(e, EX_OSERR, "QMP socket %s: cannot tell QEMU's "
+			     "pid: %s", sock, strerror(errno));
+	else if (!rc && c->pid && peer != c->pid)
+		rc = vl_fail(e, EX_USAGE, "QMP socket %s is pid %ld's, not pid "
+			     "%ld's", sock, peer, c->pid);
+	c->pid = peer;
 	if (!rc)
-		rc = audit_process(c->pid, c->o->qmp, c->o->timeout, &c->a, e);
-	if (!rc && !c->a.qmp)
-		rc = vl_fail(e, EX_UNAVAILABLE, "pid %ld: no QMP socket in its "
-			     "command line (start QEMU with -qmp unix:PATH,"
-			     "server=on, or give --qmp SOCKET)", c->pid);
+		rc = audit_process_over(c->pid, sock, &c->q, c->o->timeout,
+					&c->a, e);
 	if (!rc && !c->a.cwd)
 		rc = vl_fail(e, EX_NOPERM, "pid %ld: cannot read its directory",
 			     c->pid);
+	free(sock);
 	return rc;
 }
 
 static int judge(struct change *c, struct vl_error *e)
 {
-	struct qmp q;
-	int rc = qmp_connect(&q, c->a.qmp, c->o->timeout, e);
+	int rc = qmp_judge(&c->q, c->a.cwd, &c->cmd, &c->w, e);
 
-	if (rc)
-		return rc;
-	rc = qmp_judge(&q, c->a.cwd, &c->cmd, &c->w, e);
-	qmp_close(&q);
 	if (rc == EX_USAGE && c->o->unchecked) {
 		vl_note("%s; sent, --unchecked", e->msg);
 		rc = 0;
@@ -135,11 +127,11 @@ static int expect(struct change *c, bool jobs_only, struct vl_error *e)
 	return rc;
 }
 
-static struct audit_sync_opts sync_opts(const struct change *c)
+static struct audit_sync_opts sync_opts(struct change *c)
 {
 	return (struct audit_sync_opts){ .timeout = c->o->timeout,
 					 .patience = c->o->wait,
-					 .done = c->o->done };
+					 .done = c->o->done, .q = &c->q };
 }
 
 /* Steps 2 and 3: the command's files locked, the others left alone. */
@@ -163,19 +155,6 @@ static int lock_wanted(struct change *c, struct vl_error *e)
 	return rc;
 }
 
-static int send_command(struct change *c, char **reply, bool *failed,
-			struct vl_error *e)
-{
-	struct qmp q;
-	int rc = qmp_connect(&q, c->a.qmp, c->o->timeout, e);
-
-	if (rc)
-		return rc;
-	rc = qmp_send_text(&q, c->o->command, reply, failed, e);
-	qmp_close(&q);
-	return rc;
-}
-
 /* Was the file of f among those the command locked? */
 static bool wanted(const struct change *c, const struct audit_file *f)
 {
@@ -193,8 +172,12 @@ static int settle(struct change *c, bool failed, struct vl_error *e)
 {
 	int rc;
 
+	char *sock = vl_strdup(c->a.qmp);
 	audit_proc_free(&c->a);
-	rc = audit_process(c->pid, c->o->qmp, c->o->timeout, &c->a, e);
+	rc = audit_process_over(c->pid, sock, &c->q, c->o->timeout, &c->a, e);
+	free(sock);
+	if (rc == EX_NOINPUT)	/* quit: nothing is left to lock */
+		return 0;
 	if (!rc && !failed)
 		rc = expect(c, true, e);
 	for (size_t i = 0; !rc && failed && i < c->a.n; i++)
@@ -216,6 +199,8 @@ static void change_free(struct change *c)
 	qmp_wants_free(&c->w);
 	audit_proc_free(&c->a);
 	qmp_command_free(&c->cmd);
+	if (c->connected)
+		qmp_close(&c->q);
 }
 
 int audit_change(const struct audit_change_opts *o, char **reply,
@@ -237,7 +222,7 @@ int audit_change(const struct audit_change_opts *o, char **reply,
 		return rc;
 	}
 	/* no reply: QEMU may have run it, as far as vmlock knows */
-	rc = send_command(&c, reply, &failed, e);
+	rc = qmp_send_text(&c.q, o->command, reply, &failed, e);
 	struct vl_error later;
 	int synced = settle(&c, failed, &later);
 	if (!rc && synced)

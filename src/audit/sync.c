@@ -11,6 +11,7 @@
 #include "audit/sync.h"
 #include "lock/holders.h"
 #include "lock/lockproto.h"
+#include "lock/qemulocks.h"
 #include "plan/plan.h"
 #include "qmp/qmp.h"
 #include "util/proc.h"
@@ -41,7 +42,7 @@ struct sync {
 	double timeout, patience;
 	void (*done)(const char *path, const char *what);
 	int pidfd;
-	struct qmp q;
+	struct qmp own, *q;	/* q: own, or the caller's connection */
 	bool connected;
 	struct file_sync *v;
 	size_t n;
@@ -122,6 +123,10 @@ static bool qemu_in_the_way(int fd, long pid, int want, struct lp_conflict *c)
 	struct stat st;
 	bool in = false;
 
+	/* QEMU's bytes seen through F_OFD_GETLK first: a /proc scan only
+	 * to tell whose they are */
+	if (ql_check(fd, (enum vl_mode)want, c) == 0)
+		return false;
 	if (fstat(fd, &st) == 0)
 		fdlock_holders(fd, &st, &h);
 	for (size_t i = 0; i < h.n; i++)
@@ -280,13 +285,18 @@ static void connect_qmp(struct sync *s)
 
 	if (!needs_qmp(s))
 		return;
-	if (!s->a->qmp) {
+	if (!s->a->qmp && !s->q) {
 		without_qmp(s, "no QMP socket to hand the new lock fd to (start "
 			    "QEMU with -qmp unix:PATH,server=on, or give "
 			    "--qmp SOCKET)");
 		return;
 	}
-	s->connected = !qmp_connect(&s->q, s->a->qmp, s->timeout, &e);
+	if (s->q) {
+		s->connected = true;
+		return;
+	}
+	s->connected = !qmp_connect(&s->own, s->a->qmp, s->timeout, &e);
+	s->q = s->connected ? &s->own : NULL;
 	if (!s->connected)
 		without_qmp(s, e.msg);
 }
@@ -325,7 +335,7 @@ static int hand_over(struct sync *s, const struct audit_file *f, int mode,
 {
 	char *name = fd_name(f, mode);
 	char *args = vl_asprintf("{\"fdname\": \"%s\"}", name);
-	int rc = qmp_execute(&s->q, "getfd", args, fd, NULL, e);
+	int rc = qmp_execute(s->q, "getfd", args, fd, NULL, e);
 
 	free(args);
 	free(name);
@@ -342,7 +352,7 @@ static void close_old(struct sync *s, const struct audit_file *f, int keep)
 		char *args = name ? vl_asprintf("{\"fdname\": \"%s\"}", name)
 				  : NULL;
 		if (args)	/* an fd QEMU does not have is no error here */
-			qmp_execute(&s->q, "closefd", args, -1, NULL, &ignored);
+			qmp_execute(s->q, "closefd", args, -1, NULL, &ignored);
 		free(args);
 		free(name);
 	}
@@ -469,8 +479,8 @@ static void sync_free(struct sync *s)
 	}
 	free(s->v);
 	free(s->unlocked);
-	if (s->connected)
-		qmp_close(&s->q);
+	if (s->q == &s->own)
+		qmp_close(&s->own);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 }
@@ -479,6 +489,7 @@ int audit_sync(const struct audit_proc *a, const struct audit_sync_opts *o,
 	       struct vl_error *e)
 {
 	struct sync s = { .a = a, .timeout = o->timeout, .done = o->done,
+			  .q = o->q,
 			  .patience = o->patience < 0 ? -1 :
 				      o->patience > MOMENT ? o->patience : MOMENT,
 			  .pidfd = vl_pidfd_open(a->pid) };

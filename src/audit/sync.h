@@ -20,11 +20,14 @@
 
 #include "audit/audit.h"
 
+struct qmp;
+
 struct audit_sync_opts {
 	double timeout;		/* seconds for each QMP reply */
 	double patience;	/* seconds a busy file is tried again */
 	/* when not NULL, called for each change made */
 	void (*done)(const char *path, const char *what);
+	struct qmp *q;		/* a connection to a->qmp to use, or NULL */
 };
 
 /* Makes the locks of a->pid match a, its files marked skip aside.
