@@ -101,8 +101,7 @@ static void read_chain(struct judge *j, struct node *n,
 static int load_nodes(struct judge *j)
 {
 	struct qemu_kvlist kv = {0};
-	int rc = qmp_execute(j->q, "query-named-block-nodes", NULL, -1, &kv,
-			     j->e);
+	int rc = qmp_block_nodes(j->q, false, &kv, j->e);
 
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%zu.", i);

@@ -283,11 +283,47 @@ static void add_file(struct qmp_files *out, const char *path, bool ro)
 		.path = vl_strdup(path), .ro = ro };
 }
 
+/* QEMU 7.2 dies (SIGSEGV) answering query-named-block-nodes while a
+ * block-stream job it has concluded waits to be dismissed. */
+static int nodes_safe(struct qmp *q, struct vl_error *e)
+{
+	struct qemu_kvlist jobs = {0};
+	int rc = qmp_execute(q, "query-jobs", NULL, -1, &jobs, e);
+
+	for (size_t i = 0; !rc; i++) {
+		char *type = vl_asprintf("%zu.type", i);
+		char *status = vl_asprintf("%zu.status", i);
+		const char *t = qemu_kv_get(&jobs, type);
+		const char *st = qemu_kv_get(&jobs, status);
+		free(type);
+		free(status);
+		if (!t)
+			break;
+		if (!strcmp(t, "stream") && st && !strcmp(st, "concluded"))
+			rc = vl_fail(e, EX_UNAVAILABLE, "QMP socket %s: a "
+				     "block-stream job waits to be dismissed, and "
+				     "QEMU 7.2 would crash on the question for its "
+				     "block nodes; dismiss it first (job-dismiss)",
+				     q->path);
+	}
+	qemu_kvlist_free(&jobs);
+	return rc;
+}
+
+int qmp_block_nodes(struct qmp *q, bool flat, struct qemu_kvlist *out,
+		    struct vl_error *e)
+{
+	int rc = nodes_safe(q, e);
+
+	return rc ? rc : qmp_execute(q, "query-named-block-nodes",
+				     flat ? "{\"flat\": true}" : NULL, -1,
+				     out, e);
+}
+
 int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e)
 {
 	struct qemu_kvlist nodes = {0};
-	int rc = qmp_execute(q, "query-named-block-nodes", "{\"flat\": true}",
-			     -1, &nodes, e);
+	int rc = qmp_block_nodes(q, true, &nodes, e);
 
 	for (size_t i = 0; !rc && i < nodes.n; i++) {
 		const struct qemu_kv *kv = &nodes.v[i];

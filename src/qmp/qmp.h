@@ -59,6 +59,12 @@ struct qmp_files {
 	size_t n, cap;
 };
 
+/* query-named-block-nodes, flat or with each node's backing images, its
+ * return flattened into *out; refused (69) in a state where QEMU 7.2
+ * would crash on it (a concluded block-stream job not yet dismissed).
+ * 0 or qmp_execute's codes. */
+int qmp_block_nodes(struct qmp *q, bool flat, struct qemu_kvlist *out,
+		    struct vl_error *e);
 /* The files of every block node (query-named-block-nodes, flat), each
  * once; names that are no local path (json:, protocols, fd sets) left
  * out. 0 or qmp_execute's codes. */
