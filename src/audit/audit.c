@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,45 @@ int audit_expect(struct audit_proc *p, const char *path, enum vl_mode mode,
 	f->expected = true;
 	f->finding = audit_judge(f);
 	return 0;
+}
+
+/* QEMUs audited at once: each mostly waits for its QMP replies. */
+#define AUDIT_THREADS 16
+
+struct fanout {
+	const long *pids;
+	size_t n, next;
+	double timeout;
+	struct audit_proc *out;
+	int *rc;
+	struct vl_error *e;
+};
+
+static void *audit_some(void *arg)
+{
+	struct fanout *f = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&f->next, 1, __ATOMIC_RELAXED)) < f->n)
+		f->rc[i] = audit_process(f->pids[i], NULL, f->timeout,
+					 &f->out[i], &f->e[i]);
+	return NULL;
+}
+
+void audit_processes(const long *pids, size_t n, double timeout,
+		     struct audit_proc *out, int *rc, struct vl_error *e)
+{
+	struct fanout f = { .pids = pids, .n = n, .timeout = timeout,
+			    .out = out, .rc = rc, .e = e };
+	pthread_t t[AUDIT_THREADS];
+	size_t started = 0;
+
+	while (started + 1 < AUDIT_THREADS && started + 1 < n &&
+	       pthread_create(&t[started], NULL, audit_some, &f) == 0)
+		started++;
+	audit_some(&f);		/* this thread too, and alone if need be */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
 }
 
 bool audit_proc_ok(const struct audit_proc *p)

@@ -91,6 +91,10 @@ char *audit_qmp_socket(long pid);
  * such file; 71 another error (e set). */
 int audit_expect(struct audit_proc *p, const char *path, enum vl_mode mode,
 		 struct vl_error *e);
+/* audit_process for each of n pids, several at once (their QMP replies
+ * waited for together): out[i], rc[i] and e[i] for pids[i]. */
+void audit_processes(const long *pids, size_t n, double timeout,
+		     struct audit_proc *out, int *rc, struct vl_error *e);
 /* Is every file of p ok? */
 bool audit_proc_ok(const struct audit_proc *p);
 void audit_proc_free(struct audit_proc *p);

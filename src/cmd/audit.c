@@ -122,20 +122,26 @@ static int audit_all(const long *given, size_t ngiven, double timeout,
 	const long *pids = ngiven ? given : found;
 	int rc = 0;
 
-	*out = vl_calloc(count, sizeof **out);
+	struct vl_error *e = vl_calloc(count + 1, sizeof *e);
+	int *one = vl_calloc(count + 1, sizeof *one);
+
+	*out = vl_calloc(count + 1, sizeof **out);
+	audit_processes(pids, count, timeout, *out, one, e);
 	*n = 0;
 	for (size_t i = 0; i < count; i++) {
-		struct vl_error e;
-		int one = audit_process(pids[i], NULL, timeout, &(*out)[*n], &e);
-		if (!one)
-			(*n)++;
-		else if (ngiven)
-			vl_warn("%s", e.msg);
+		if (!one[i])
+			(*out)[(*n)++] = (*out)[i];	/* in pid order, kept */
 		else
-			vl_debug("%s", e.msg);
-		if (ngiven && one)
-			rc = one;
+			audit_proc_free(&(*out)[i]);
+		if (one[i] && ngiven)
+			vl_warn("%s", e[i].msg);
+		else if (one[i])
+			vl_debug("%s", e[i].msg);
+		if (ngiven && one[i])
+			rc = one[i];
 	}
+	free(one);
+	free(e);
 	free(found);
 	return rc;
 }
