@@ -447,7 +447,8 @@ static int judge_blockdev_snapshot(struct judge *j, const char *args)
 	return node_as_is(j, arg(j, args, "overlay"), false);
 }
 
-/* The overlay opens as its old top did, without its backing chain. */
+/* The overlay opens as its old top did, without its backing chain;
+ * QEMU writes one it creates. */
 static int snapshot(struct judge *j, const char *top, bool by_device,
 		    const char *file, bool existing)
 {
@@ -460,7 +461,7 @@ static int snapshot(struct judge *j, const char *top, bool by_device,
 	if (!n)
 		return unknown_node(j, "device or node", top);
 	if (file)
-		want_name(j, file, mode_of(n->ro), !existing, false);
+		want_name(j, file, mode_of(n->ro && existing), !existing, false);
 	return 0;
 }
 

@@ -45,6 +45,21 @@ static inline int testdir_remove_one(const char *path, const struct stat *st,
 	return 0;
 }
 
+/* Writes len bytes of buf to dir/name (a message on failure). */
+static inline void testdir_write(const char *dir, const char *name,
+				 const void *buf, size_t len)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+	FILE *f;
+
+	snprintf(path, n, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0)
+		fprintf(stderr, "cannot write %s\n", path);
+	free(path);
+}
+
 /* Removes dir and everything below it (symlinks themselves, never what
  * they point to), then frees dir. */
 static inline void testdir_remove(char *dir)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../testdir.h"
+
 #define CLUSTER 4096
 
 static inline void put_be32(unsigned char *p, uint32_t v)
@@ -101,6 +103,16 @@ static inline void make_vmdk_sparse(unsigned char *buf,
 	buf[28] = 1;	/* descriptor offset, sectors */
 	buf[36] = 4;	/* descriptor size, sectors */
 	memcpy(buf + 512, descriptor, strlen(descriptor));
+}
+
+/* A qcow2 image dir/name, with backing (qcow2) when not NULL. */
+static inline void testdir_write_qcow2(const char *dir, const char *name,
+				       const char *backing)
+{
+	unsigned char b[CLUSTER];
+
+	make_qcow2(b, backing, backing ? "qcow2" : NULL, NULL);
+	testdir_write(dir, name, b, sizeof b);
 }
 
 #endif

@@ -8,6 +8,7 @@
 #include "qmp/qmp.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "listen.h"
 #include "../testdir.h"
 
 #include <fcntl.h>
@@ -36,25 +37,6 @@ struct step {
 };
 
 static char *dir;
-
-/* Binds path, however long, through its directory's fd. */
-static int listen_at(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	const char *slash = strrchr(path, '/');
-	char *parent = vl_strndup(path, (size_t)(slash - path));
-	int pfd = open(parent, O_PATH | O_DIRECTORY | O_CLOEXEC);
-
-	snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/%s", pfd,
-		 slash + 1);
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 1))
-		perror(path);
-	close(pfd);
-	free(parent);
-	return fd;
-}
 
 /* The next line from c, with the fd that came along, if any. */
 static bool server_read(int c, char *line, size_t size, int *fd)
@@ -302,11 +284,28 @@ static void test_long_path(void)
 	free(deep);
 }
 
+/* qmp_block_files against a server playing steps. */
+static int block_files(const char *path, const struct step *steps,
+		       struct qmp_files *f, struct vl_error *e)
+{
+	pid_t pid = server(path, steps);
+	struct qmp q;
+	int rc = qmp_connect(&q, path, 5, e);
+
+	if (!rc)
+		rc = qmp_block_files(&q, f, e);
+	if (q.fd >= 0)
+		qmp_close(&q);
+	stop(pid, true);
+	return rc;
+}
+
 static void test_block_files(void)
 {
 	char *path = vl_asprintf("%s/b.sock", dir);
 	struct step steps[] = {
 		negotiation[0], negotiation[1],
+		{ "\"query-jobs\"", "{\"return\": []}\r\n", 0, false, false },
 		{ "\"query-named-block-nodes\", \"arguments\": {\"flat\": true}",
 		  "{\"return\": [{\"file\": \"/img/a.qcow2\", \"ro\": false, "
 		  "\"node-name\": \"f\", \"image\": {\"filename\": \"x\"}}, "
@@ -319,13 +318,10 @@ static void test_block_files(void)
 		  0, false, false },
 		{ 0 },
 	};
-	pid_t pid = server(path, steps);
 	struct qmp_files f = {0};
-	struct qmp q;
 	struct vl_error e;
 
-	qmp_connect(&q, path, 5, &e);
-	ok(qmp_block_files(&q, &f, &e) == 0 && f.n == 3,
+	ok(block_files(path, steps, &f, &e) == 0 && f.n == 3,
 	   "seven nodes: three local files (%zu)", f.n);
 	if (f.n != 3)
 		printf("# %s\n", e.msg);
@@ -335,8 +331,29 @@ static void test_block_files(void)
 	   "a.qcow2 once, read-write (one of its nodes is), base read-only, "
 	   "rel.img as named; json:, nbd:// and /dev/fdset/3 left out");
 	qmp_files_free(&f);
-	qmp_close(&q);
-	stop(pid, true);
+	free(path);
+}
+
+/* QEMU 7.2 dies answering query-named-block-nodes in this state. */
+static void test_block_files_stream_concluded(void)
+{
+	char *path = vl_asprintf("%s/s.sock", dir);
+	struct step steps[] = {
+		negotiation[0], negotiation[1],
+		{ "\"query-jobs\"", "{\"return\": [{\"current-progress\": 1, "
+		  "\"status\": \"concluded\", \"total-progress\": 1, "
+		  "\"type\": \"stream\", \"id\": \"s1\"}]}\r\n",
+		  0, false, false },
+		{ 0 },
+	};
+	struct qmp_files f = {0};
+	struct vl_error e;
+
+	ok(block_files(path, steps, &f, &e) == 69 && !f.n &&
+	   strstr(e.msg, "job-dismiss"),
+	   "a concluded block-stream job: 69, the nodes never asked (%s)",
+	   e.msg);
+	qmp_files_free(&f);
 	free(path);
 }
 
@@ -352,6 +369,7 @@ int main(void)
 	test_timeouts();
 	test_long_path();
 	test_block_files();
+	test_block_files_stream_concluded();
 	testdir_remove(dir);
 	return done_testing();
 }
