@@ -28,19 +28,19 @@ static bool any_finding(const struct audit_proc *p, size_t n)
 static void add_row(struct libscols_table *tb, const struct audit_proc *p,
 		    const struct audit_file *f)
 {
-	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	struct libscols_line *ln = dl_scols_table_new_line(tb, NULL);
 	int lock = audit_lock_mode(f);
 	const char *use = audit_use_name(f->qemu);
 	char pid[24];
 
 	snprintf(pid, sizeof pid, "%ld", p->pid);
 	/* libsmartcols escapes what is not printable, as inquire shows it */
-	if (!ln || scols_line_set_data(ln, 0, pid) ||
-	    scols_line_set_data(ln, 1, p->name ? p->name : "-") ||
-	    scols_line_set_data(ln, 2, audit_finding_name(f->finding)) ||
-	    scols_line_set_data(ln, 3, use ? use : "-") ||
-	    scols_line_set_data(ln, 4, lock < 0 ? "-" : vl_mode_name(lock)) ||
-	    scols_line_set_data(ln, 5, f->path ? f->path : "?"))
+	if (!ln || dl_scols_line_set_data(ln, 0, pid) ||
+	    dl_scols_line_set_data(ln, 1, p->name ? p->name : "-") ||
+	    dl_scols_line_set_data(ln, 2, audit_finding_name(f->finding)) ||
+	    dl_scols_line_set_data(ln, 3, use ? use : "-") ||
+	    dl_scols_line_set_data(ln, 4, lock < 0 ? "-" : vl_mode_name(lock)) ||
+	    dl_scols_line_set_data(ln, 5, f->path ? f->path : "?"))
 		vl_die(EX_OSERR, "out of memory");
 }
 
@@ -53,18 +53,19 @@ void vl_print_findings(FILE *out, const struct audit_proc *p, size_t n)
 	if (!any_finding(p, n))
 		return;		/* all is well: nothing to say */
 	setlocale(LC_CTYPE, "");	/* what libsmartcols may show */
-	if (!(tb = scols_new_table()) || scols_table_set_stream(tb, out))
+	vl_load_scols();
+	if (!(tb = dl_scols_new_table()) || dl_scols_table_set_stream(tb, out))
 		vl_die(EX_OSERR, "out of memory");
 	for (size_t c = 0; c < 6; c++)
-		if (!scols_table_new_column(tb, names[c], 0,
+		if (!dl_scols_table_new_column(tb, names[c], 0,
 					    c ? 0 : SCOLS_FL_RIGHT))
 			vl_die(EX_OSERR, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < p[i].n; j++)
 			if (p[i].v[j].finding != AUDIT_OK)
 				add_row(tb, &p[i], &p[i].v[j]);
-	scols_print_table(tb);
-	scols_unref_table(tb);
+	dl_scols_print_table(tb);
+	dl_scols_unref_table(tb);
 }
 
 static void json_file(struct json *j, const struct audit_file *f)

@@ -17,9 +17,11 @@ int cmd_sync(int argc, const char **argv);
 int cmd_qmp(int argc, const char **argv);
 
 #include "setup/conf.h"
+#include "util/util.h"
 
 #include <vmlock/driver.h>
 
+#include <libsmartcols.h>
 #include <popt.h>
 #include <stdio.h>
 
@@ -70,5 +72,14 @@ int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
 /* The table of audit's findings that are not ok (none: nothing). */
 struct audit_proc;
 void vl_print_findings(FILE *out, const struct audit_proc *p, size_t n);
+
+/* libsmartcols, loaded only to print a table (vl_load_scols, or exit):
+ * linked, every start (vmlock run's too) would load and relocate it. */
+#define SCOLS_FUNCS(X) X(scols_new_table) X(scols_table_enable_raw) \
+	X(scols_table_enable_noheadings) X(scols_table_set_stream) \
+	X(scols_table_new_column) X(scols_table_new_line) \
+	X(scols_line_set_data) X(scols_print_table) X(scols_unref_table)
+VL_LIB_EXTERNS(SCOLS_FUNCS)
+void vl_load_scols(void);
 
 #endif

@@ -144,3 +144,14 @@ int vl_pid_command(poptContext ctx, char *const *pid_arg, long *pid,
 			       "seconds", *timeout_arg);
 	return 0;
 }
+
+VL_LIB_PTRS(SCOLS_FUNCS)
+
+void vl_load_scols(void)
+{
+	static struct vl_lib lib = { SCOLS_SONAME, NULL };
+	const char *err = VL_LIB_LOAD(&lib, SCOLS_FUNCS);
+
+	if (err)
+		vl_die(EX_OSERR, "%s", err);
+}

@@ -159,14 +159,14 @@ static const char *cell(int col, const struct vl_found *f,
 static void add_row(struct libscols_table *tb, const struct inquire_opts *o,
 		    const struct vl_found *f, const struct vl_holder *h)
 {
-	struct libscols_line *ln = scols_table_new_line(tb, NULL);
+	struct libscols_line *ln = dl_scols_table_new_line(tb, NULL);
 	char pid[24];
 
 	if (!ln)
 		vl_die(EX_OSERR, "out of memory");
 	/* libsmartcols escapes what is not printable, as lslocks shows it */
 	for (size_t c = 0; c < o->n_cols; c++)
-		if (scols_line_set_data(ln, c, cell(o->cols[c], f, h, pid,
+		if (dl_scols_line_set_data(ln, c, cell(o->cols[c], f, h, pid,
 						    sizeof pid)))
 			vl_die(EX_OSERR, "out of memory");
 }
@@ -174,17 +174,18 @@ static void add_row(struct libscols_table *tb, const struct inquire_opts *o,
 static void print_table(const struct vl_found_list *fl,
 			const struct inquire_opts *o)
 {
-	struct libscols_table *tb = scols_new_table();
+	struct libscols_table *tb;
 
-	if (!tb)
+	vl_load_scols();
+	if (!(tb = dl_scols_new_table()))
 		vl_die(EX_OSERR, "out of memory");
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_noheadings(tb, o->noheadings);
+	dl_scols_table_enable_raw(tb, o->raw);
+	dl_scols_table_enable_noheadings(tb, o->noheadings);
 	for (size_t c = 0; c < o->n_cols; c++) {
 		const struct column *col = &columns[o->cols[c]];
 		int flags = o->notruncate ? col->flags & ~SCOLS_FL_TRUNC
 					  : col->flags;
-		if (!scols_table_new_column(tb, col->name, col->width, flags))
+		if (!dl_scols_table_new_column(tb, col->name, col->width, flags))
 			vl_die(EX_OSERR, "out of memory");
 	}
 	for (size_t i = 0; i < fl->n; i++) {
@@ -194,8 +195,8 @@ static void print_table(const struct vl_found_list *fl,
 		for (size_t k = 0; k < f->holders.n; k++)
 			add_row(tb, o, f, &f->holders.v[k]);
 	}
-	scols_print_table(tb);
-	scols_unref_table(tb);
+	dl_scols_print_table(tb);
+	dl_scols_unref_table(tb);
 }
 
 static void list_columns(void)

@@ -155,12 +155,13 @@ static int lock_incoming(struct vl_resource *r, struct lp_conflict *c)
 
 static int lock_one(struct vl_resource *r, bool incoming, struct lp_conflict *c)
 {
+	bool clear = false;	/* nothing of another's from QEMU's bytes up */
 	int rc = incoming && r->mode == VL_EXCLUSIVE
 		 ? lock_incoming(r, c)
-		 : lp_lock(r->fd, r->mode, c);
+		 : lp_lock_clear(r->fd, r->mode, QL_HELD, &clear, c);
 
 	/* a slot is taken beside the source QEMU's own locks */
-	if (!rc && r->slot < 0 && (rc = ql_check(r->fd, r->mode, c)))
+	if (!rc && r->slot < 0 && !clear && (rc = ql_check(r->fd, r->mode, c)))
 		lp_unlock(r->fd);
 	return rc;
 }

@@ -89,7 +89,8 @@ static bool classify_fdinfo(const char *fdinfo, enum vl_mode *mode,
 }
 
 struct proc {
-	int dirfd, fdinfo;
+	int fddir;		/* its /proc/PID/fd */
+	int dirfd, fdinfo;	/* -1 until needed: most processes hold nothing */
 	long pid;
 	char *command, *name;
 	bool looked_up;
@@ -107,6 +108,16 @@ char *holders_program_name(char *comm, const char *argv0)
 	return vl_strdup(base);
 }
 
+/* /proc/PID through its fd directory's parent: the same process, even
+ * if PID were reused since. */
+static int proc_dir(struct proc *p)
+{
+	if (p->dirfd < 0)
+		p->dirfd = openat(p->fddir, "..", O_RDONLY | O_DIRECTORY |
+				  O_CLOEXEC);
+	return p->dirfd;
+}
+
 static void look_up_process(struct proc *p)
 {
 	int argc;
@@ -115,6 +126,7 @@ static void look_up_process(struct proc *p)
 	if (p->looked_up)
 		return;
 	p->looked_up = true;
+	proc_dir(p);
 	argv = vl_read_argv(p->dirfd, &argc);
 	p->command = holders_program_name(vl_read_line(p->dirfd, "comm"),
 				  argv ? argv[0] : NULL);
@@ -159,7 +171,7 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 	if (!hit)
 		return;
 	if (p->fdinfo < 0)
-		p->fdinfo = openat(p->dirfd, "fdinfo", O_RDONLY | O_DIRECTORY |
+		p->fdinfo = openat(proc_dir(p), "fdinfo", O_RDONLY | O_DIRECTORY |
 				   O_CLOEXEC);
 	char *info = vl_read_small(p->fdinfo, fdname, NULL);
 	enum vl_mode mode;
@@ -176,13 +188,11 @@ static void scan_fd(struct holders_target *t, size_t n, struct proc *p,
 
 static void scan_process(struct holders_target *t, size_t n, struct proc *p)
 {
-	int fddir = openat(p->dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fddir < 0 ? NULL : fdopendir(fddir);
+	DIR *d = fdopendir(p->fddir);
 	struct dirent *de;
 
 	if (!d) {
-		if (fddir >= 0)
-			close(fddir);
+		close(p->fddir);
 		return;
 	}
 	while ((de = readdir(d)))
@@ -196,6 +206,7 @@ void holders_scan(struct holders_target *t, size_t n)
 	DIR *proc = opendir("/proc");
 	struct dirent *de;
 	long self = (long)getpid();
+	char fd_path[64];
 
 	if (!proc || n == 0) {
 		if (proc)
@@ -209,13 +220,15 @@ void holders_scan(struct holders_target *t, size_t n)
 		long pid = strtol(de->d_name, &end, 10);
 		if (*end || pid <= 0 || pid == self)
 			continue;
-		struct proc p = { .pid = pid, .fdinfo = -1 };
-		p.dirfd = openat(dirfd(proc), de->d_name,
+		struct proc p = { .pid = pid, .dirfd = -1, .fdinfo = -1 };
+		snprintf(fd_path, sizeof fd_path, "%ld/fd", pid);
+		p.fddir = openat(dirfd(proc), fd_path,
 				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (p.dirfd < 0)
+		if (p.fddir < 0)
 			continue;
 		scan_process(t, n, &p);
-		close(p.dirfd);
+		if (p.dirfd >= 0)
+			close(p.dirfd);
 		if (p.fdinfo >= 0)
 			close(p.fdinfo);
 		free(p.command);

@@ -21,6 +21,7 @@ struct file_locks {
 	ino_t ino;
 	struct lp_conflict seen[8];
 	size_t n;
+	bool any;		/* any lock at all on the file */
 };
 
 static void collect_lock(dev_t dev, ino_t ino, off_t start, off_t end,
@@ -29,6 +30,7 @@ static void collect_lock(dev_t dev, ino_t ino, off_t start, off_t end,
 	struct file_locks *fl = arg;
 	struct lp_conflict c = { .byte = start, .type = type };
 
+	fl->any |= dev == fl->dev && ino == fl->ino;
 	if (dev != fl->dev || ino != fl->ino || fl->n == 8 ||
 	    !lp_classify(start, end, type, &c.mode, &c.role))
 		return;
@@ -38,15 +40,16 @@ static void collect_lock(dev_t dev, ino_t ino, off_t start, off_t end,
 	fl->seen[fl->n++] = c;
 }
 
-/* The locks of this host on a file, as anyone may read them. */
+/* The locks of this host on a file, as anyone may read them; *any: a
+ * lock of any kind is there (or /proc/locks could not tell). */
 static size_t locks_on_this_host(dev_t dev, ino_t ino,
-				 struct lp_conflict *out)
+				 struct lp_conflict *out, bool *any)
 {
 	struct file_locks fl = { .dev = dev, .ino = ino };
 
 	size_t n = 0;
 
-	holders_proc_locks(collect_lock, &fl);
+	*any = !holders_proc_locks(collect_lock, &fl) || fl.any;
 	/* byte 0 beside vmlock's bytes is vmlock's own, not a foreigner */
 	for (size_t i = 0; i < fl.n; i++)
 		if (fl.seen[i].role != VL_ROLE_FOREIGN || fl.n == 1)
@@ -68,14 +71,19 @@ void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out)
 {
 	struct holders_target t = { .dev = st->st_dev, .ino = st->st_ino };
 	struct lp_conflict seen[8], here[8];
-	size_t n_here = locks_on_this_host(st->st_dev, st->st_ino, here);
+	bool any;
+	size_t n_here = locks_on_this_host(st->st_dev, st->st_ino, here, &any);
 	/* the kernel's view; without read access, this host's alone */
 	size_t n = fd >= 0 ? lp_probe(fd, seen, 8) : n_here;
 	bool local = n_here > 0;
 
 	if (fd < 0)
 		memcpy(seen, here, n * sizeof *seen);
-	holders_scan(&t, 1);
+	/* a holder is an fd with a lock on the file: with no lock on it in
+	 * /proc/locks (all of this host's, every pid namespace), no process
+	 * needs looking at */
+	if (any)
+		holders_scan(&t, 1);
 	*out = t.holders;
 	for (size_t i = 0; i < n; i++) {
 		if (already_listed(out, &seen[i]))

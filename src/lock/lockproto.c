@@ -122,6 +122,19 @@ static int check_others(int fd, enum vl_mode mode, struct lp_conflict *c)
 	return rc;
 }
 
+/* check_others, after one look from byte below to the region's end:
+ * when no one else holds anything there (the common case) that answers
+ * every check at once, and the caller's below the region too (*clear). */
+static int check_clear(int fd, enum vl_mode mode, off_t below, bool *clear,
+		       struct lp_conflict *c)
+{
+	struct lp_conflict ignored;
+
+	*clear = below >= 0 && probe(fd, F_WRLCK, (struct span){
+		below, LP_END - below }, &ignored) == 0;
+	return *clear ? 0 : check_others(fd, mode, c);
+}
+
 /* Takes span, or says what holds it; a holder that left in between
  * is simply gone, so try again. */
 static int take(int fd, short type, struct span s, struct lp_conflict *c)
@@ -139,28 +152,37 @@ static int take(int fd, short type, struct span s, struct lp_conflict *c)
 }
 
 /* mode's class lock, the check, byte 0; *first: the class lock failed. */
-static int take_mode(int fd, enum vl_mode mode, struct lp_conflict *c,
-		     bool *first)
+static int take_mode(int fd, enum vl_mode mode, off_t below, bool *clear,
+		     struct lp_conflict *c, bool *first)
 {
 	short type = class_type(mode);
 	int rc = take(fd, type, class_span(mode), c);
 
 	*first = rc != 0;
+	*clear = false;
 	if (!rc)
-		rc = check_others(fd, mode, c);
+		rc = check_clear(fd, mode, below, clear, c);
 	if (!rc)
 		rc = take(fd, type, (struct span){ LP_LIBVIRT, 1 }, c);
 	return rc;
 }
 
-int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+int lp_lock_clear(int fd, enum vl_mode mode, off_t below, bool *clear,
+		  struct lp_conflict *c)
 {
 	bool first;
-	int rc = take_mode(fd, mode, c, &first);
+	int rc = take_mode(fd, mode, below, clear, c, &first);
 
 	if (rc && !(first && rc == EAGAIN))
 		lp_unlock(fd);
 	return rc;
+}
+
+int lp_lock(int fd, enum vl_mode mode, struct lp_conflict *c)
+{
+	bool clear;
+
+	return lp_lock_clear(fd, mode, -1, &clear, c);
 }
 
 int lp_test(int fd, enum vl_mode mode, struct lp_conflict *c)
@@ -414,9 +436,9 @@ size_t lp_probe(int fd, struct lp_conflict *out, size_t max)
 
 int lp_lock_beside(int fd, enum vl_mode mode, struct lp_conflict *c)
 {
-	bool first;
+	bool first, clear;
 	/* what the description holds already is its own: not in the way */
-	int rc = take_mode(fd, mode, c, &first);
+	int rc = take_mode(fd, mode, -1, &clear, c, &first);
 
 	if (rc)
 		lp_unlock_class(fd);

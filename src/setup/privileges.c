@@ -2,6 +2,7 @@
 /* Copyright (C) 2026 The vmlock authors */
 #include "config.h"
 #include "setup/privileges.h"
+#include "util/util.h"
 
 #include <cap-ng.h>
 #include <errno.h>
@@ -11,6 +12,20 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+/* libcap-ng is loaded only for --user: linked, it would be loaded and
+ * its constructor run (a /proc read, prctls) at every start. */
+#define CAPNG_FUNCS(X) X(capng_clear) X(capng_update) X(capng_apply) \
+	X(capng_change_id) X(capng_name_to_capability)
+VL_LIB_PTRS(CAPNG_FUNCS)
+
+static int load_capng(struct vl_error *e)
+{
+	static struct vl_lib lib = { CAPNG_SONAME, NULL };
+	const char *err = VL_LIB_LOAD(&lib, CAPNG_FUNCS);
+
+	return err ? vl_fail(e, EX_OSERR, "--user: %s", err) : 0;
+}
 
 int vl_refuse_setid(struct vl_error *e)
 {
@@ -64,8 +79,10 @@ int vl_identity_check(const struct vl_identity *id, struct vl_error *e)
 	if (!rc && (id->user || id->group) && geteuid() != 0)
 		rc = vl_fail(e, EX_NOPERM, "--user and --group need vmlock to "
 			     "be started as root");
+	if (!rc && id->keep_caps && *id->keep_caps)
+		rc = load_capng(e);
 	for (const char **c = id->keep_caps; !rc && c && *c; c++)
-		if (capng_name_to_capability(strncasecmp(*c, "cap_", 4) ? *c
+		if (dl_capng_name_to_capability(strncasecmp(*c, "cap_", 4) ? *c
 							  : *c + 4) < 0)
 			rc = vl_fail(e, EX_USAGE, "--keep-cap \"%s\": unknown "
 				     "capability", *c);
@@ -84,15 +101,15 @@ int vl_identity_check(const struct vl_identity *id, struct vl_error *e)
  * survive exec as a non-root user; the bounding set holds them alone. */
 static int set_kept_caps(const char **keep, struct vl_error *e)
 {
-	capng_clear(CAPNG_SELECT_ALL);
+	dl_capng_clear(CAPNG_SELECT_ALL);
 	for (const char **c = keep; c && *c; c++) {
-		int cap = capng_name_to_capability(
+		int cap = dl_capng_name_to_capability(
 			strncasecmp(*c, "cap_", 4) ? *c : *c + 4);
-		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
+		dl_capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
 			     CAPNG_INHERITABLE | CAPNG_BOUNDING_SET |
 			     CAPNG_AMBIENT, (unsigned)cap);
 	}
-	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+	if (dl_capng_apply(CAPNG_SELECT_BOUNDS) < 0)
 		return vl_fail(e, EX_OSERR, "clearing the capability bounding "
 			       "set failed");
 	return 0;
@@ -107,14 +124,16 @@ int vl_identity_assume(const struct vl_identity *id, struct vl_error *e)
 	if (id->user) {	/* a group alone is refused by the check */
 		rc = look_up(id, &uid, &gid, e);
 		if (!rc)
+			rc = load_capng(e);
+		if (!rc)
 			rc = set_kept_caps(id->keep_caps, e);
 		capng_flags_t groups = id->no_groups ? CAPNG_DROP_SUPP_GRP
 						     : CAPNG_INIT_SUPP_GRP;
-		if (!rc && capng_change_id((int)uid, (int)gid, groups) < 0)
+		if (!rc && dl_capng_change_id((int)uid, (int)gid, groups) < 0)
 			rc = vl_fail(e, EX_OSERR, "changing to uid %u gid %u "
 				     "failed", (unsigned)uid, (unsigned)gid);
 		if (!rc && id->keep_caps && *id->keep_caps &&
-		    capng_apply(CAPNG_SELECT_AMBIENT) < 0)
+		    dl_capng_apply(CAPNG_SELECT_AMBIENT) < 0)
 			rc = vl_fail(e, EX_OSERR, "keeping ambient capabilities "
 				     "failed");
 	}

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -225,4 +226,15 @@ int vl_fd_above_stdio(int fd)
 	close(fd);
 	errno = err;
 	return high;
+}
+
+const char *vl_lib_load(struct vl_lib *lib, const char *const *names,
+			void **const *slots, size_t n)
+{
+	if (!lib->handle && !(lib->handle = dlopen(lib->soname, RTLD_NOW)))
+		return dlerror();
+	for (size_t i = 0; i < n; i++)
+		if (!(*slots[i] = dlsym(lib->handle, names[i])))
+			return dlerror();
+	return NULL;
 }

@@ -57,4 +57,27 @@ int vl_open_regular(int dirfd, const char *name, int flags, struct stat *st);
  * returns the new fd (close-on-exec) or -1, errno kept. */
 int vl_fd_above_stdio(int fd);
 
+/* A library's functions, loaded when first needed rather than at every
+ * start: names[i] into *slots[i], for n of them, the library opened once
+ * (RTLD_NOW). Returns NULL, or dlerror()'s message. */
+struct vl_lib {
+	const char *soname;
+	void *handle;
+};
+const char *vl_lib_load(struct vl_lib *lib, const char *const *names,
+			void **const *slots, size_t n);
+/* FUNCS(X) lists a library's functions as X(name) ...: VL_LIB_PTRS
+ * defines a pointer dl_name for each (VL_LIB_EXTERNS declares them),
+ * VL_LIB_LOAD fills them. */
+#define VL_LIB_PTR_(f) __typeof__(&f) dl_##f;
+#define VL_LIB_EXTERN_(f) extern __typeof__(&f) dl_##f;
+#define VL_LIB_NAME_(f) #f,
+#define VL_LIB_SLOT_(f) (void **)&dl_##f,
+#define VL_LIB_PTRS(FUNCS) FUNCS(VL_LIB_PTR_)
+#define VL_LIB_EXTERNS(FUNCS) FUNCS(VL_LIB_EXTERN_)
+#define VL_LIB_LOAD(lib, FUNCS) __extension__ ({ \
+	static const char *const names_[] = { FUNCS(VL_LIB_NAME_) }; \
+	static void **const slots_[] = { FUNCS(VL_LIB_SLOT_) }; \
+	vl_lib_load((lib), names_, slots_, sizeof names_ / sizeof *names_); })
+
 #endif

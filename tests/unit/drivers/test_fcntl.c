@@ -84,6 +84,21 @@ int main(void)
 	   "planning: not locked: %s", e.msg);
 	ok(d.v[0].fd < 0, "the same replaced file: nothing is held");
 
+	/* QEMU's own lock on its last byte (204: "write refused"), with
+	 * nothing in vmlock's bytes: the one look of the common path must
+	 * not take the file for free */
+	struct vl_reslist q = {0};
+	int qemu = open(two, O_RDONLY | O_CLOEXEC);
+	struct flock fl = { .l_type = F_RDLCK, .l_start = 204, .l_len = 1 };
+	vl_reslist_add(&q, VL_FILE, two, VL_EXCLUSIVE, 0);
+	vl_plan_finish(&q, &e);
+	ok(fcntl(qemu, F_OFD_SETLK, &fl) == 0 &&
+	   drv->acquire(&q, &o, &e) == EX_TEMPFAIL && strstr(e.msg, "QEMU"),
+	   "acquire two exclusive beside a QEMU's lock on byte 204 alone: "
+	   "busy: %s", e.msg);
+	close(qemu);
+	vl_reslist_free(&q);
+
 	vl_reslist_free(&a);
 	vl_reslist_free(&b);
 	vl_reslist_free(&c);

@@ -322,6 +322,56 @@ static void test_classify(void)
 	   "read lock on bytes 100-104 (QEMU's): not ours");
 }
 
+static int other_lock(off_t byte, short type)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	struct flock fl = { .l_type = type, .l_start = byte, .l_len = 1 };
+
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0)
+		printf("# cannot lock byte %lld\n", (long long)byte);
+	return fd;
+}
+
+/* lp_lock_clear's one wide look (from byte 100) must answer as the
+ * checks it stands for: an other's lock anywhere from byte 100 to the
+ * region's last byte makes it look again, and a holder of a slot, an
+ * offer or an accept byte (the last one of the region) is seen as
+ * lp_lock sees it. */
+static void test_lock_clear(void)
+{
+	static const off_t in_the_way[] = { LP_SLOT0, LP_OFFER0 + 1,
+					    LP_ACCEPT0 + 1 };
+	struct lp_conflict c;
+	bool clear;
+
+	for (int m = VL_EXCLUSIVE; m <= VL_READONLY; m++) {
+		int fd = open_for(m), other;
+		ok(lp_lock_clear(fd, m, 100, &clear, &c) == 0 && clear,
+		   "%s on a free file: locked, clear from byte 100 up",
+		   vl_mode_name(m));
+		lp_unlock(fd);
+		other = other_lock(150, F_RDLCK);
+		ok(lp_lock_clear(fd, m, 100, &clear, &c) == 0 && !clear,
+		   "%s beside another's lock on byte 150: locked, not clear",
+		   vl_mode_name(m));
+		lp_unlock(fd);
+		close(other);
+		for (size_t i = 0; i < 3; i++) {
+			struct lp_conflict slow;
+			other = other_lock(in_the_way[i], F_WRLCK);
+			int rc = lp_lock_clear(fd, m, 100, &clear, &c);
+			ok(rc == EAGAIN && !clear && lp_lock(fd, m, &slow) == rc &&
+			   slow.role == c.role && slow.byte == c.byte,
+			   "%s while byte LP_BASE + %lld is held: busy, as "
+			   "lp_lock says (%s)", vl_mode_name(m),
+			   (long long)(in_the_way[i] - LP_BASE),
+			   vl_role_name(c.role));
+			close(other);
+		}
+		close(fd);
+	}
+}
+
 int main(void)
 {
 	char *dir = testdir_make();
@@ -339,6 +389,7 @@ int main(void)
 	close(fd);
 	test_matrix();
 	test_slot_is_exclusive();
+	test_lock_clear();
 	test_foreign_byte0();
 	test_qemu_bytes_untouched();
 	test_wait();

@@ -95,6 +95,24 @@ static void check_is(int fd, enum vl_mode want, int rc_want, int held)
 	   vl_mode_name(held), rc_want ? "busy, role qemu" : "no conflict");
 }
 
+/* The probe's first, wide look (100 to 204) must neither miss a lock on
+ * the ranges' first and last bytes nor take one between them for QEMU's. */
+static void probe_alone(int me)
+{
+	static const long first[] = { 100 }, last[] = { 204 }, gap[] = { 150 };
+	int q = qemu_like(first, 1);
+
+	ok(ql_probe(me).locked, "a lock on byte 100 alone: probed locked");
+	close(q);
+	q = qemu_like(last, 1);
+	ok(ql_probe(me).locked, "a lock on byte 204 alone: probed locked");
+	close(q);
+	q = qemu_like(gap, 1);
+	ok(!ql_probe(me).locked, "a lock on byte 150 (between the ranges): "
+	   "not QEMU's");
+	close(q);
+}
+
 static void test_probe(void)
 {
 	static const long rw[] = { 100, 101, 103, 201, 203 };
@@ -121,6 +139,10 @@ static void test_probe(void)
 	check_is(me, VL_READONLY, 0, VL_READONLY);
 	check_is(me, VL_SHARED, EAGAIN, VL_READONLY);
 	check_is(me, VL_EXCLUSIVE, EAGAIN, VL_READONLY);
+
+	close(q);
+	probe_alone(me);
+	q = qemu_like(ro, 3);
 
 	struct stat st;
 	struct vl_holders h = { 0 };

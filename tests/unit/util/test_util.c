@@ -164,6 +164,21 @@ static void test_pid(void)
 	   "LONG_MAX: refused");
 }
 
+#define LIBC_FUNCS(X) X(getpid)
+VL_LIB_PTRS(LIBC_FUNCS)
+
+static void test_lib_load(void)
+{
+	struct vl_lib libc = { "libc.so.6", NULL };
+	struct vl_lib none = { "libvmlock-no-such-library.so.0", NULL };
+
+	ok(!VL_LIB_LOAD(&libc, LIBC_FUNCS) && dl_getpid &&
+	   dl_getpid() == getpid(), "a library loaded on demand: its "
+	   "function is the one linked");
+	ok(VL_LIB_LOAD(&none, LIBC_FUNCS) != NULL && !none.handle,
+	   "a library that is not there: its error, no handle");
+}
+
 int main(void)
 {
 	test_pid();
@@ -173,5 +188,6 @@ int main(void)
 	test_push();
 	test_cmp_ident();
 	test_fd_above_stdio();
+	test_lib_load();
 	return done_testing();
 }
