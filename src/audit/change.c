@@ -67,7 +67,7 @@ static int find_qemu(struct change *c, struct vl_error *e)
 
 static int judge(struct change *c, struct vl_error *e)
 {
-	int rc = qmp_judge(&c->q, c->a.cwd, &c->cmd, &c->w, e);
+	int rc = qmp_judge(&c->q, c->pid, c->a.cwd, &c->cmd, &c->w, e);
 
 	if (rc == EX_USAGE && c->o->unchecked) {
 		vl_note("%s; sent, --unchecked", e->msg);

@@ -107,6 +107,9 @@ int qemu_read_item(struct reader *r, enum item_kind kind, const char *opt,
 
 /* The readers of each program (system.c, tools.c). */
 int qemu_read_system(int argc, char *const argv[], struct reader *r);
+/* Its items alone (-drive, -blockdev, -device, -readconfig's), no node
+ * opened. */
+int qemu_read_system_items(int argc, char *const argv[], struct reader *r);
 int qemu_read_img(int argc, char *const argv[], struct reader *r);
 int qemu_read_io(int argc, char *const argv[], struct reader *r);
 int qemu_read_nbd(int argc, char *const argv[], struct reader *r);

@@ -69,3 +69,48 @@ int qemu_read_image(const struct qemu_live *l, const char *file,
 	qemu_kv_set(&it->kv, "readonly", read_only ? "on" : "off");
 	return resolve(&r);
 }
+
+static bool item_on(const struct item *it, const char *key)
+{
+	const char *v = qemu_kv_get(&it->kv, key);
+	bool on = false;
+
+	return v && vl_parse_bool(v, &on) && on;
+}
+
+/* QEMU's blk_new_open() for a -drive: read-only=on, readonly=on and
+ * media=cdrom open read-only; a -device without a drive makes its own,
+ * read-only for a CD. */
+static int item_read_only(struct reader *r, const struct item *it)
+{
+	const char *media = qemu_kv_get(&it->kv, "media");
+	const char *drive = qemu_kv_get(&it->kv, "drive");
+	const char *driver = qemu_kv_get(&it->kv, "driver");
+
+	if (it->kind == ITEM_DRIVE)
+		return item_on(it, "readonly") || item_on(it, "read-only") ||
+		       (media && !strcmp(media, "cdrom"));
+	if (drive) {
+		const struct item *d = graph_find_item(r, ITEM_DRIVE, drive);
+		return d ? item_read_only(r, d) : -1;
+	}
+	return driver && strstr(driver, "-cd") ? 1 : -1;
+}
+
+int qemu_medium_read_only(int argc, char *const argv[], const char *name)
+{
+	struct qemu_disks d = {0};
+	struct vl_error ignored;
+	struct reader r = { .cwd = "/", .out = &d, .e = &ignored };
+	int ro = -1;
+
+	if (!qemu_read_system_items(argc, argv, &r)) {
+		const struct item *it = graph_find_item(&r, ITEM_DRIVE, name);
+		if (!it)
+			it = graph_find_item(&r, ITEM_DEVICE, name);
+		ro = it ? item_read_only(&r, it) : -1;
+	}
+	graph_free(&r);
+	qemu_disks_free(&d);
+	return ro;
+}

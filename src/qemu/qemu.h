@@ -81,6 +81,11 @@ int qemu_read_blockdev(const struct qemu_live *l, const struct qemu_kvlist *kv,
  * target): the same reader. */
 int qemu_read_drive(const struct qemu_live *l, const char *opts,
 		    struct qemu_disks *out, struct vl_error *e);
+/* Does QEMU (its command line argv) open the medium of its empty drive
+ * name (a -drive id, or a -device id) read-only, as blockdev-change-
+ * medium's read-only-mode retain does? 1 yes, 0 no, -1 cannot tell (a
+ * drive added later). */
+int qemu_medium_read_only(int argc, char *const argv[], const char *name);
 int qemu_read_image(const struct qemu_live *l, const char *file,
 		    const char *format, bool read_only,
 		    struct qemu_disks *out, struct vl_error *e);

@@ -241,6 +241,13 @@ static int visit_user_config(void *ctx, const struct sys_option *o,
 
 int qemu_read_system(int argc, char *const argv[], struct reader *r)
 {
+	int rc = qemu_read_system_items(argc, argv, r);
+
+	return rc ? rc : graph_resolve(r);
+}
+
+int qemu_read_system_items(int argc, char *const argv[], struct reader *r)
+{
 	bool user_config = true;
 	int rc = scan_sys_args(argc, argv, visit_user_config, &user_config,
 			       r->e);
@@ -248,10 +255,7 @@ int qemu_read_system(int argc, char *const argv[], struct reader *r)
 	/* QEMU reads its default config file before the other options */
 	if (!rc && user_config && access(QEMU_DEFAULT_CONFIG, F_OK) == 0)
 		rc = read_config(r, QEMU_DEFAULT_CONFIG);
-	if (!rc)
-		rc = scan_sys_args(argc, argv, visit_sys_option, r, r->e);
-
-	return rc ? rc : graph_resolve(r);
+	return rc ? rc : scan_sys_args(argc, argv, visit_sys_option, r, r->e);
 }
 
 /* ---- -name ---------------------------------------------------------- */

@@ -13,11 +13,15 @@
 #include "qmp/hmp.h"
 #include "qmp/judge.h"
 #include "util/path.h"
+#include "util/proc.h"
 #include "util/util.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* A block node of QEMU, from query-named-block-nodes. */
 struct node {
@@ -35,6 +39,7 @@ struct drive {
 
 struct judge {
 	struct qmp *q;
+	long pid;		/* QEMU's */
 	const char *cwd;
 	const struct qemu_kvlist *kv;
 	struct qmp_wants *out;
@@ -187,18 +192,27 @@ static struct node *find_node(struct judge *j, const char *name)
 	return NULL;
 }
 
+/* The id of a device of QEMU's command line, from its QOM path. */
+static char *device_id(const char *qdev)
+{
+	const char *peripheral = "/machine/peripheral/";
+
+	if (!qdev || *qdev != '/')
+		return qdev ? vl_strdup(qdev) : NULL;
+	if (!vl_starts_with(qdev, peripheral))
+		return NULL;
+	qdev += strlen(peripheral);
+	return vl_strndup(qdev, strcspn(qdev, "/"));
+}
+
 /* Is qdev (a QOM path, or an id) the device with id? */
 static bool is_device(const char *qdev, const char *id)
 {
-	const char *peripheral = "/machine/peripheral/";
-	size_t n = strlen(id);
+	char *own = device_id(qdev);
+	bool is = own && !strcmp(own, id);
 
-	if (!qdev || !strcmp(qdev, id))
-		return qdev != NULL;
-	if (!vl_starts_with(qdev, peripheral))
-		return false;
-	qdev += strlen(peripheral);
-	return !strncmp(qdev, id, n) && (!qdev[n] || qdev[n] == '/');
+	free(own);
+	return is;
 }
 
 /* A drive by its name, or by its device's id. */
@@ -369,23 +383,25 @@ static int judge_reopen(struct judge *j, const char *args)
 	return rc;
 }
 
-/* Is the device with id qdev a CD drive? */
-static bool is_cd(struct judge *j, const char *qdev)
+/* An empty drive's medium opens as its -drive (or -device) said, and
+ * read-write when that cannot be told (a drive added later). */
+static bool qemu_opens_read_only(struct judge *j, const struct drive *d)
 {
-	struct qemu_kvlist ret = {0};
-	struct vl_error ignored;
-	char *args = qdev ? vl_asprintf("{\"path\": \"%s\", \"property\": "
-					"\"type\"}", qdev) : NULL;
-	bool cd = false;
+	char proc[32], *id = device_id(d->qdev);
+	int argc = 0, ro = -1;
 
-	if (args && !strpbrk(qdev, "\"\\") &&
-	    !qmp_execute(j->q, "qom-get", args, -1, &ret, &ignored)) {
-		const char *type = qemu_kv_get(&ret, "");
-		cd = type && strstr(type, "-cd");
-	}
-	free(args);
-	qemu_kvlist_free(&ret);
-	return cd;
+	snprintf(proc, sizeof proc, "/proc/%ld", j->pid);
+	int dir = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char **argv = dir < 0 ? NULL : vl_read_argv(dir, &argc);
+	if (argv && *d->device)		/* its -drive, else its -device */
+		ro = qemu_medium_read_only(argc, argv, d->device);
+	if (argv && ro < 0 && id)
+		ro = qemu_medium_read_only(argc, argv, id);
+	free(argv);
+	free(id);
+	if (dir >= 0)
+		close(dir);
+	return ro == 1;
 }
 
 /* read-only-mode retain: as the medium it replaces; an empty drive's
@@ -404,7 +420,7 @@ static int medium_read_only(struct judge *j, const char *device,
 	}
 	if (!d)
 		return unknown_node(j, "drive", device);
-	*ro = d->inserted ? d->ro : is_cd(j, d->qdev);
+	*ro = d->inserted ? d->ro : qemu_opens_read_only(j, d);
 	return 0;
 }
 
@@ -868,11 +884,13 @@ void qmp_command_free(struct qemu_kvlist *cmd)
 	qemu_kvlist_free(cmd);
 }
 
-int qmp_judge(struct qmp *q, const char *cwd, const struct qemu_kvlist *cmd,
-	      struct qmp_wants *out, struct vl_error *e)
+int qmp_judge(struct qmp *q, long pid, const char *cwd,
+	      const struct qemu_kvlist *cmd, struct qmp_wants *out,
+	      struct vl_error *e)
 {
 	const char *name = qemu_kv_get(cmd, "execute");
-	struct judge j = { .q = q, .cwd = cwd, .kv = cmd, .out = out, .e = e };
+	struct judge j = { .q = q, .pid = pid, .cwd = cwd, .kv = cmd,
+			   .out = out, .e = e };
 	int rc;
 
 	*out = (struct qmp_wants){0};

@@ -29,12 +29,13 @@ int qmp_command_parse(const char *text, struct qemu_kvlist *cmd,
 void qmp_command_free(struct qemu_kvlist *cmd);
 
 /* Reads cmd (a QMP command, flattened: execute, arguments.*) for QEMU
- * at q, whose directory is cwd. 0 with out filled (nothing for a command
+ * at q, process pid, whose directory is cwd. 0 with out filled (nothing for a command
  * that opens no image); 64 with e set when the command may open or
  * write images and vmlock cannot tell which; the reader's 65 and 66; or
  * qmp_execute's codes. */
-int qmp_judge(struct qmp *q, const char *cwd, const struct qemu_kvlist *cmd,
-	      struct qmp_wants *out, struct vl_error *e);
+int qmp_judge(struct qmp *q, long pid, const char *cwd,
+	      const struct qemu_kvlist *cmd, struct qmp_wants *out,
+	      struct vl_error *e);
 void qmp_wants_free(struct qmp_wants *w);
 
 #endif

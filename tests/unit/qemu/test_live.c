@@ -176,6 +176,26 @@ static void test_image(void)
 	check_image("missing.qcow2", NULL, true, "error 66");
 }
 
+/* An empty drive's medium, by the command line QEMU started with. */
+static void test_medium_read_only(void)
+{
+	char *const argv[] = { "qemu-system-x86_64", "-drive",
+		"if=none,id=cdrom,media=cdrom", "-drive", "if=none,id=plain",
+		"-drive", "if=none,id=ro,readonly=on", "-device", "ide-cd,id=cd",
+		"-device", "ide-cd,id=cdp,drive=plain", "-device",
+		"floppy,id=fd", NULL };
+	static const struct { const char *name; int ro; } cases[] = {
+		{ "cdrom", 1 }, { "plain", 0 }, { "ro", 1 }, { "cd", 1 },
+		{ "cdp", 0 }, { "fd", -1 }, { "added-later", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int ro = qemu_medium_read_only(13, argv, cases[i].name);
+		ok(ro == cases[i].ro, "medium of empty drive %s: %d (%d)",
+		   cases[i].name, cases[i].ro, ro);
+	}
+}
+
 int main(void)
 {
 	unsigned char junk[CLUSTER];
@@ -193,6 +213,7 @@ int main(void)
 	test_blockdev();
 	test_drive();
 	test_image();
+	test_medium_read_only();
 	free(img);
 	free(fmt_file);
 	testdir_remove(dir);

@@ -181,7 +181,7 @@ static struct verdict judge_rules(const char *command, const struct rule *rules)
 	if (!v.rc)
 		v.rc = qmp_command_parse(text, &cmd, &name, &e);
 	if (!v.rc) {
-		v.rc = qmp_judge(&q, dir, &cmd, &w, &e);
+		v.rc = qmp_judge(&q, pid, dir, &cmd, &w, &e);
 		qmp_command_free(&cmd);
 	}
 	if (v.rc)
@@ -310,6 +310,9 @@ static void make_state(void)
 		"{\"device\": \"ide1-cd0\", \"qdev\": \"/machine/peripheral/cd0\", "
 		"\"locked\": false, \"removable\": true, \"tray_open\": false, "
 		"\"type\": \"unknown\"}, "
+		"{\"device\": \"rw0\", \"qdev\": \"/machine/peripheral/cd1\", "
+		"\"locked\": false, \"removable\": true, \"tray_open\": false, "
+		"\"type\": \"unknown\"}, "
 		"{\"device\": \"ro0\", \"qdev\": \"/machine/peripheral/vd1/"
 		"virtio-backend\", \"locked\": false, \"removable\": false, "
 		"\"type\": \"unknown\", \"inserted\": {\"node-name\": \"fmt-ro\", "
@@ -416,20 +419,24 @@ static void test_change_medium(void)
 	v = judge("{\"execute\": \"blockdev-change-medium\", \"arguments\": "
 		  "{\"device\": \"ide1-cd0\", \"filename\": \"D/cd.iso\", "
 		  "\"format\": \"raw\", \"read-only-mode\": \"retain\"}}");
-	ok(v.rc == 0 && !strcmp(v.text, "ro:D/cd.iso") &&
-	   strstr(v.asked, "qom-get"), "blockdev-change-medium retain, empty "
-	   "ide1-cd0 (qom-get type: ide-cd): ro:D/cd.iso (%s; asked %s)",
+	ok(v.rc == 0 && !strcmp(v.text, "ro:D/cd.iso"),
+	   "blockdev-change-medium retain, empty ide1-cd0 (QEMU's command "
+	   "line: -device ide-cd,id=cd0, no drive): ro:D/cd.iso (%s; asked %s)",
 	   v.text, v.asked);
 	check("{\"execute\": \"blockdev-change-medium\", \"arguments\": "
 	      "{\"id\": \"cd0\", \"filename\": \"D/cd.iso\", \"format\": \"raw\"}}",
 	      "ro:D/cd.iso");
+	/* a CD whose -drive says neither media=cdrom nor readonly=on: QEMU
+	 * opens its medium read-write */
+	check("{\"execute\": \"blockdev-change-medium\", \"arguments\": "
+	      "{\"device\": \"rw0\", \"filename\": \"D/cd.iso\", "
+	      "\"format\": \"raw\"}}", "excl:D/cd.iso");
 	v = judge("{\"execute\": \"blockdev-change-medium\", \"arguments\": "
 		  "{\"device\": \"floppy0\", \"filename\": \"D/medium.raw\", "
 		  "\"format\": \"raw\", \"read-only-mode\": \"retain\"}}");
-	ok(v.rc == 0 && !strcmp(v.text, "excl:D/medium.raw") &&
-	   !strstr(v.asked, "qom-get"), "blockdev-change-medium retain, "
-	   "floppy0 with a medium ro false: excl:D/medium.raw, no qom-get "
-	   "(%s; asked %s)", v.text, v.asked);
+	ok(v.rc == 0 && !strcmp(v.text, "excl:D/medium.raw"),
+	   "blockdev-change-medium retain, floppy0 with a medium ro false: "
+	   "excl:D/medium.raw (%s; asked %s)", v.text, v.asked);
 	check("{\"execute\": \"blockdev-change-medium\", \"arguments\": "
 	      "{\"device\": \"ide1-cd0\", \"filename\": \"D/cd.iso\", "
 	      "\"format\": \"raw\", \"read-only-mode\": \"read-write\"}}",
@@ -565,8 +572,18 @@ static void test_command_parse(void)
 	qmp_command_free(&cmd);
 }
 
-int main(void)
+/* The fake QEMU's command line, read as QEMU's: an empty CD drive. */
+static char *const qemu_argv[] = { "test_judge", "-device", "ide-cd,id=cd0",
+				   "-drive", "if=none,id=rw0", NULL };
+
+int main(int argc, char **argv)
 {
+	if (argc < 2) {		/* again, with the command line above */
+		execv("/proc/self/exe", qemu_argv);
+		perror("/proc/self/exe");
+		return 99;
+	}
+	(void)argv;
 	signal(SIGPIPE, SIG_IGN);
 	dir = testdir_make();
 	if (!dir)
