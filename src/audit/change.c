@@ -3,6 +3,7 @@
 /* vmlock qmp: a QMP command under locks (see change.h). QEMU's monitor
  * serves one client at a time: every step goes over one connection. */
 #include "config.h"
+#include "api/api.h"
 #include "audit/audit.h"
 #include "audit/change.h"
 #include "audit/sync.h"
@@ -16,6 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Seconds a device_del's files are waited for. */
+#define CLOSING_WAIT 2.0
 
 /* A file vmlock made for QEMU to create. */
 struct made {
@@ -167,15 +171,48 @@ static bool wanted(const struct change *c, const struct audit_file *f)
 	return false;
 }
 
+/* Does QEMU still use one of the files its reply said it would close? */
+static bool still_closing(const struct change *c)
+{
+	for (size_t i = 0; i < c->w.nclosing; i++) {
+		struct stat st;
+		if (stat(c->w.closing[i], &st) < 0)
+			continue;
+		for (size_t k = 0; k < c->a.n; k++) {
+			const struct audit_file *f = &c->a.v[k];
+			if (f->dev == st.st_dev && f->ino == st.st_ino &&
+			    (f->qemu != AUDIT_CLOSED || f->open))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* QEMU's view again; after a device_del, once it has let the device's
+ * files go, or CLOSING_WAIT seconds later (a guest may hold an unplug
+ * back for ever: its files then stay locked). */
+static int audit_again(struct change *c, struct vl_error *e)
+{
+	struct vl_deadline d = vl_deadline_in(CLOSING_WAIT);
+	char *sock = vl_strdup(c->a.qmp);
+	int rc;
+
+	do {
+		audit_proc_free(&c->a);
+		rc = audit_process_over(c->pid, sock, &c->q, c->o->timeout,
+					&c->a, e);
+	} while (!rc && still_closing(c) && !vl_deadline_passed(&d) &&
+		 usleep(20000) == 0);
+	free(sock);
+	return rc;
+}
+
 /* Step 5: the locks as QEMU now has its files. */
 static int settle(struct change *c, bool failed, struct vl_error *e)
 {
 	int rc;
 
-	char *sock = vl_strdup(c->a.qmp);
-	audit_proc_free(&c->a);
-	rc = audit_process_over(c->pid, sock, &c->q, c->o->timeout, &c->a, e);
-	free(sock);
+	rc = audit_again(c, e);
 	if (rc == EX_NOINPUT)	/* quit: nothing is left to lock */
 		return 0;
 	if (!rc && !failed)

@@ -601,6 +601,27 @@ static int judge_device_add(struct judge *j, const char *args)
 			 VL_SHARED : VL_EXCLUSIVE, false);
 }
 
+/* QEMU unplugs a device's drive after its reply: those files are to be
+ * waited for. */
+static int judge_device_del(struct judge *j, const char *args)
+{
+	const char *id = arg(j, args, "id");
+	int rc = id ? load(j) : 0;
+
+	for (size_t i = 0; !rc && id && i < j->ndrives; i++) {
+		struct drive *d = &j->drives[i];
+		struct node *n = d->node ? find_node(j, d->node) : NULL;
+		if (!n || !is_device(d->qdev, id))
+			continue;
+		for (size_t k = 0; k < n->nchain; k++)
+			if (n->chain[k])
+				*VL_PUSH(j->out->closing, j->out->nclosing,
+					 j->out->closing_cap) =
+					vl_strdup(n->chain[k]);
+	}
+	return rc;
+}
+
 /* blockdev-create: a file driver creates its filename; a format writes
  * the nodes it names. */
 static int judge_blockdev_create(struct judge *j, const char *args)
@@ -654,7 +675,7 @@ static const struct {
 	/* they close, or change what is open: the sync after sees it */
 	{ "blockdev-del", NULL }, { "blockdev-remove-medium", NULL },
 	{ "blockdev-open-tray", NULL }, { "blockdev-close-tray", NULL },
-	{ "eject", NULL }, { "device_del", NULL },
+	{ "eject", NULL }, { "device_del", judge_device_del },
 	{ "blockdev-snapshot-internal-sync", NULL },
 	{ "blockdev-snapshot-delete-internal-sync", NULL },
 	{ "block_resize", NULL }, { "block_set_io_throttle", NULL },
@@ -908,6 +929,9 @@ void qmp_wants_free(struct qmp_wants *w)
 {
 	for (size_t i = 0; i < w->n; i++)
 		free(w->v[i].path);
+	for (size_t i = 0; i < w->nclosing; i++)
+		free(w->closing[i]);
+	free(w->closing);
 	free(w->v);
 	*w = (struct qmp_wants){0};
 }

@@ -20,6 +20,9 @@ struct qmp_want {
 struct qmp_wants {
 	struct qmp_want *v;
 	size_t n, cap;
+	/* files QEMU closes a moment after its reply (device_del) */
+	char **closing;
+	size_t nclosing, closing_cap;
 };
 
 /* Reads text, one QMP command in QEMU's JSON dialect, into cmd; *name

@@ -218,7 +218,10 @@ int qmp_send_text(struct qmp *q, const char *text, char **reply,
 	*reply = NULL;
 	if (!rc)
 		rc = read_message(q, &msg, reply, e);
-	*failed = !rc && qemu_kv_find(&msg, "error.class");
+	const char *said = rc ? NULL : qemu_kv_get(&msg, "return");
+	/* HMP's errors are strings that human-monitor-command returns */
+	*failed = !rc && (qemu_kv_find(&msg, "error.class") ||
+			  (said && vl_starts_with(said, "Error: ")));
 	qemu_kvlist_free(&msg);
 	return rc;
 }

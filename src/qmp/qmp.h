@@ -41,7 +41,8 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 		struct qemu_kvlist *ret, struct vl_error *e);
 /* Sends text, one command as the user wrote it, and reads QEMU's reply
  * (past events): its text, newly allocated, in *reply; *failed when it
- * is an error. 0, or 69 as qmp_execute. */
+ * is an error (for HMP through human-monitor-command: a returned string
+ * "Error: ..."). 0, or 69 as qmp_execute. */
 int qmp_send_text(struct qmp *q, const char *text, char **reply,
 		  bool *failed, struct vl_error *e);
 /* The pid of the process at the other end, or -1. */
