@@ -21,3 +21,15 @@ load helpers
 	assert_output --regexp ": handover slot [01] settled: held exclusive, byte 0 too"
 	assert_output --regexp "exclusive +[0-9]+ holder +local +qemu-system-x86_64 +dst "
 }
+
+@test "examples/hotplug.sh: hot-plug, snapshot, commit and mirror through vmlock qmp" {
+	"$VMLOCK" qmp -h >/dev/null 2>&1 || skip "this vmlock has no qmp command"
+	run timeout 180 "$TESTS_SRCDIR/../examples/hotplug.sh" "$VMLOCK"
+	assert_success
+	assert_output --partial "disk.qcow2: locked exclusive"
+	assert_output --partial "disk.qcow2: lowered exclusive to readonly"
+	assert_output --partial "disk.qcow2: upgraded readonly to exclusive"
+	assert_output --partial "snap.qcow2: released exclusive"
+	assert_output --regexp "exclusive +[0-9]+ holder +local +qemu-system-x86_64 +hotplug +.*/copy.qcow2"
+	assert_output --partial "hot-plug under vmlock: OK"
+}
