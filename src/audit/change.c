@@ -49,6 +49,9 @@ static int find_qemu(struct change *c, struct vl_error *e)
 		 : vl_fail(e, EX_UNAVAILABLE, "pid %ld: no QMP socket in its "
 			   "command line (start QEMU with -qmp unix:PATH,"
 			   "server=on, or give --qmp SOCKET)", c->pid);
+
+	if (rc == EX_NOINPUT)	/* no such socket: nobody to send it to */
+		rc = EX_UNAVAILABLE;
 	long peer = rc ? -1 : qmp_peer_pid(&c->q);
 
 	c->connected = !rc;

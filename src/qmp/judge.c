@@ -46,6 +46,7 @@ struct judge {
 	struct vl_error *e;
 	const char *command;
 	bool loaded;
+	bool nodes_hidden;	/* not asked for: see load_nodes */
 	struct node *nodes;
 	size_t nnodes, nodes_cap;
 	struct drive *drives;
@@ -103,10 +104,18 @@ static void read_chain(struct judge *j, struct node *n,
 	free(p);
 }
 
+/* Without the nodes (QEMU would crash on the question) a command that
+ * names none is judged all the same. */
 static int load_nodes(struct judge *j)
 {
 	struct qemu_kvlist kv = {0};
-	int rc = qmp_block_nodes(j->q, false, &kv, j->e);
+	bool waits;
+	int rc = qmp_stream_waits(j->q, &waits, j->e);
+
+	j->nodes_hidden = !rc && waits;
+	if (!rc && !waits)
+		rc = qmp_execute(j->q, "query-named-block-nodes", NULL, -1, &kv,
+				 j->e);
 
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%zu.", i);
@@ -272,6 +281,13 @@ static void want_disks(struct judge *j, const struct qemu_disks *d, bool job)
 
 static int unknown_node(struct judge *j, const char *what, const char *name)
 {
+	if (j->nodes_hidden)
+		return vl_fail(j->e, EX_UNAVAILABLE, "QMP %s names %s \"%s\", "
+			       "and vmlock may not ask QEMU 7.2 for its nodes "
+			       "while a block-stream job with auto-dismiss off "
+			       "is there (it may crash); dismiss it first "
+			       "(job-dismiss)", j->command, what,
+			       name ? name : "");
 	return vl_fail(j->e, EX_USAGE, "QMP %s: QEMU has no %s \"%s\"; vmlock "
 		       "cannot tell what it opens", j->command, what,
 		       name ? name : "");

@@ -286,28 +286,25 @@ static void add_file(struct qmp_files *out, const char *path, bool ro)
 		.path = vl_strdup(path), .ro = ro };
 }
 
-/* QEMU 7.2 dies (SIGSEGV) answering query-named-block-nodes while a
- * block-stream job it has concluded waits to be dismissed. */
-static int nodes_safe(struct qmp *q, struct vl_error *e)
+int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
 {
 	struct qemu_kvlist jobs = {0};
-	int rc = qmp_execute(q, "query-jobs", NULL, -1, &jobs, e);
+	int rc = qmp_execute(q, "query-block-jobs", NULL, -1, &jobs, e);
 
+	*waits = false;
 	for (size_t i = 0; !rc; i++) {
 		char *type = vl_asprintf("%zu.type", i);
-		char *status = vl_asprintf("%zu.status", i);
+		char *dismiss = vl_asprintf("%zu.auto-dismiss", i);
 		const char *t = qemu_kv_get(&jobs, type);
-		const char *st = qemu_kv_get(&jobs, status);
+		const char *d = qemu_kv_get(&jobs, dismiss);
+		bool on = true;
 		free(type);
-		free(status);
+		free(dismiss);
 		if (!t)
 			break;
-		if (!strcmp(t, "stream") && st && !strcmp(st, "concluded"))
-			rc = vl_fail(e, EX_UNAVAILABLE, "QMP socket %s: a "
-				     "block-stream job waits to be dismissed, and "
-				     "QEMU 7.2 would crash on the question for its "
-				     "block nodes; dismiss it first (job-dismiss)",
-				     q->path);
+		if (d)
+			vl_parse_bool(d, &on);
+		*waits |= !strcmp(t, "stream") && !on;
 	}
 	qemu_kvlist_free(&jobs);
 	return rc;
@@ -316,8 +313,15 @@ static int nodes_safe(struct qmp *q, struct vl_error *e)
 int qmp_block_nodes(struct qmp *q, bool flat, struct qemu_kvlist *out,
 		    struct vl_error *e)
 {
-	int rc = nodes_safe(q, e);
+	bool waits;
+	int rc = qmp_stream_waits(q, &waits, e);
 
+	if (!rc && waits)
+		rc = vl_fail(e, EX_UNAVAILABLE, "QMP socket %s: a block-stream "
+			     "job with auto-dismiss off is there, and QEMU 7.2 "
+			     "crashes on the question for its block nodes once "
+			     "it has concluded; dismiss it first (job-dismiss)",
+			     q->path);
 	return rc ? rc : qmp_execute(q, "query-named-block-nodes",
 				     flat ? "{\"flat\": true}" : NULL, -1,
 				     out, e);

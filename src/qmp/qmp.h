@@ -60,6 +60,11 @@ struct qmp_files {
 	size_t n, cap;
 };
 
+/* QEMU 7.2 dies (SIGSEGV) answering query-named-block-nodes while a
+ * block-stream job it has concluded waits to be dismissed, which one
+ * with auto-dismiss off may do between any two questions: *waits says
+ * whether there is one (query-block-jobs). 0 or qmp_execute's codes. */
+int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e);
 /* query-named-block-nodes, flat or with each node's backing images, its
  * return flattened into *out; refused (69) in a state where QEMU 7.2
  * would crash on it (a concluded block-stream job not yet dismissed).

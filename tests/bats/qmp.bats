@@ -172,15 +172,18 @@ blockdev_qcow2() { # NODE PATH [READ-ONLY]
 		assert_output ""
 	done
 
-	# blockdev-create opens and writes a file vmlock does not know of
+	# blockdev-create's file: created by vmlock, locked, then QEMU's job
 	new=$D/created.img
 	create='{"execute": "blockdev-create", "arguments": {"job-id": "c0", "options": {"driver": "file", "filename": "'"$new"'", "size": 0}}}'
-	run -64 --separate-stderr vq "$create"
+	ok "$create"
+	assert_held "$(canon "$new")" exclusive
+	# a block command vmlock cannot judge: refused, QEMU never sees it
+	unjudged='{"execute": "nbd-server-add", "arguments": {"device": "nosuch"}}'
+	run -64 --separate-stderr vq "$unjudged"
 	assert_output ""
-	[[ $stderr == vmlock:* ]] || fail "no message: $stderr"
-	[[ -z $(jobs_) && ! -e $new ]] || fail "QEMU got the command: $(jobs_)"
-	ok --unchecked "$create"
-	wait_until "$VL_PATIENCE" test -e "$new" || fail "--unchecked did not send it"
+	[[ $stderr == *"vmlock cannot tell"* ]] || fail "no message: $stderr"
+	run -1 --separate-stderr vq --unchecked "$unjudged"
+	reply error
 
 	run -69 --separate-stderr "$VMLOCK" qmp --qmp "$D/none.sock" '{"execute": "query-status"}'
 	assert_output ""
@@ -238,6 +241,7 @@ blockdev_qcow2() { # NODE PATH [READ-ONLY]
 	refused "$(blockdev_file hot "$f")"
 	assert_equal "$(nodes | grep -cx hot)" 0
 	ok "$(blockdev_file hot "$f" true)"
+	kill_wait "$HOLDER_PID"
 	assert_held "$f" readonly
 
 	start_holder "$base"
@@ -257,8 +261,9 @@ blockdev_qcow2() { # NODE PATH [READ-ONLY]
 	reply error
 	assert_output --partial "Duplicate nodes with node-name"
 	assert_free "$b"
-	# not a qcow2 image
-	run -1 --separate-stderr vq "$(blockdev_qcow2 nq "$b")"
+	# options QEMU refuses once it has the file (aio=native needs
+	# cache.direct=on)
+	run -1 --separate-stderr vq '{"execute": "blockdev-add", "arguments": {"driver": "file", "node-name": "nq", "filename": "'"$b"'", "aio": "native"}}'
 	reply error
 	assert_free "$b"
 	assert_held "$a" exclusive
@@ -438,9 +443,10 @@ for b in json.load(sys.stdin)["return"]:
 	assert_held "$mid" exclusive
 	wait_job c pending
 	ok '{"execute": "job-finalize", "arguments": {"id": "c"}}'
-	assert_free "$mid"
 	assert_held "$base" readonly
+	# QEMU lets the image it committed go when the job is dismissed
 	ok '{"execute": "job-dismiss", "arguments": {"id": "c"}}'
+	assert_free "$mid"
 	assert_held "$top" exclusive
 }
 

@@ -137,11 +137,11 @@ struct verdict {
  * against a fake QEMU with rules (NULL: the standard ones). */
 static struct verdict judge_rules(const char *command, const struct rule *rules)
 {
-	static const char *const names[] = { "query-jobs",
+	static const char *const names[] = { "query-block-jobs",
 		"query-named-block-nodes",
 		"query-block", "qom-get", NULL };
 	struct rule standard[] = {
-		{ "\"query-jobs\"", "{\"return\": []}\r\n" },
+		{ "\"query-block-jobs\"", "{\"return\": []}\r\n" },
 		{ "\"query-named-block-nodes\"", nodes_reply },
 		{ "\"query-block\"", block_reply },
 		{ "\"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/"
@@ -487,7 +487,7 @@ static void test_transaction(void)
 	ok(v.rc == 0 && !strcmp(v.text, "excl:D/t1.qcow2+create excl:D/t2.qcow2"),
 	   "transaction, two blockdev-snapshot-sync (absolute-paths, "
 	   "existing): excl:D/t1.qcow2+create excl:D/t2.qcow2 (%s)", v.text);
-	ok(!strcmp(v.asked, "query-jobs query-named-block-nodes query-block"),
+	ok(!strcmp(v.asked, "query-block-jobs query-named-block-nodes query-block"),
 	   "transaction: QEMU's nodes and drives asked once (%s)", v.asked);
 	check_rc("{\"execute\": \"transaction\", \"arguments\": {\"actions\": ["
 		 "{\"type\": \"blockdev-snapshot-sync\", \"data\": {\"device\": "

@@ -305,7 +305,8 @@ static void test_block_files(void)
 	char *path = vl_asprintf("%s/b.sock", dir);
 	struct step steps[] = {
 		negotiation[0], negotiation[1],
-		{ "\"query-jobs\"", "{\"return\": []}\r\n", 0, false, false },
+		{ "\"query-block-jobs\"", "{\"return\": []}\r\n", 0, false,
+		  false },
 		{ "\"query-named-block-nodes\", \"arguments\": {\"flat\": true}",
 		  "{\"return\": [{\"file\": \"/img/a.qcow2\", \"ro\": false, "
 		  "\"node-name\": \"f\", \"image\": {\"filename\": \"x\"}}, "
@@ -334,16 +335,16 @@ static void test_block_files(void)
 	free(path);
 }
 
-/* QEMU 7.2 dies answering query-named-block-nodes in this state. */
-static void test_block_files_stream_concluded(void)
+/* QEMU 7.2 dies answering query-named-block-nodes once such a job has
+ * concluded. */
+static void test_block_files_stream_undismissed(void)
 {
 	char *path = vl_asprintf("%s/s.sock", dir);
 	struct step steps[] = {
 		negotiation[0], negotiation[1],
-		{ "\"query-jobs\"", "{\"return\": [{\"current-progress\": 1, "
-		  "\"status\": \"concluded\", \"total-progress\": 1, "
-		  "\"type\": \"stream\", \"id\": \"s1\"}]}\r\n",
-		  0, false, false },
+		{ "\"query-block-jobs\"", "{\"return\": [{\"auto-dismiss\": "
+		  "false, \"device\": \"s1\", \"status\": \"running\", "
+		  "\"type\": \"stream\"}]}\r\n", 0, false, false },
 		{ 0 },
 	};
 	struct qmp_files f = {0};
@@ -351,7 +352,8 @@ static void test_block_files_stream_concluded(void)
 
 	ok(block_files(path, steps, &f, &e) == 69 && !f.n &&
 	   strstr(e.msg, "job-dismiss"),
-	   "a concluded block-stream job: 69, the nodes never asked (%s)",
+	   "a block-stream job with auto-dismiss off: 69, the nodes never "
+	   "asked (%s)",
 	   e.msg);
 	qmp_files_free(&f);
 	free(path);
@@ -369,7 +371,7 @@ int main(void)
 	test_timeouts();
 	test_long_path();
 	test_block_files();
-	test_block_files_stream_concluded();
+	test_block_files_stream_undismissed();
 	testdir_remove(dir);
 	return done_testing();
 }
