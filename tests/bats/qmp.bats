@@ -124,6 +124,7 @@ jobs_() {
 
 # wait_job ID STATUS
 wait_job() {
+	alive "$QEMU_PID" || fail "QEMU (pid $QEMU_PID) died: $(tail -3 "$D/holder.$QEMU_PID.err")"
 	wait_until "$VL_PATIENCE" eval "jobs_ | grep -qx '$1 $2'" ||
 		fail "job $1 not $2: $(jobs_)"
 }
