@@ -214,6 +214,7 @@ int qmp_send_text(struct qmp *q, const char *text, char **reply,
 	char *line = vl_asprintf("%s\n", text);
 	int rc = send_all(q, line, -1, e);
 
+	q->no_stream = false;	/* the user's command may start one */
 	free(line);
 	*reply = NULL;
 	if (!rc)
@@ -289,9 +290,12 @@ static void add_file(struct qmp_files *out, const char *path, bool ro)
 int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
 {
 	struct qemu_kvlist jobs = {0};
-	int rc = qmp_execute(q, "query-block-jobs", NULL, -1, &jobs, e);
+	int rc;
 
 	*waits = false;
+	if (q->no_stream)
+		return 0;
+	rc = qmp_execute(q, "query-block-jobs", NULL, -1, &jobs, e);
 	for (size_t i = 0; !rc; i++) {
 		char *type = vl_asprintf("%zu.type", i);
 		char *dismiss = vl_asprintf("%zu.auto-dismiss", i);
@@ -307,6 +311,7 @@ int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
 		*waits |= !strcmp(t, "stream") && !on;
 	}
 	qemu_kvlist_free(&jobs);
+	q->no_stream = !rc && !*waits;
 	return rc;
 }
 

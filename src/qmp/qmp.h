@@ -24,6 +24,10 @@ struct qmp {
 	char *path;		/* the socket, for messages */
 	char *buf;		/* what was read past the last whole line */
 	size_t len, cap;
+	/* no block-stream job with auto-dismiss off, as of the last
+	 * question: on this connection only the user's command starts one
+	 * (another monitor's client might, within a vmlock qmp's moment) */
+	bool no_stream;
 };
 
 /* Connects to the QMP socket at path and negotiates, waiting up to
