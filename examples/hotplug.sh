@@ -14,6 +14,8 @@
 set -eu
 
 vmlock=${1:-vmlock}
+# a path given relative to here still names it once the script is elsewhere
+[[ $vmlock != */* ]] || vmlock=$(cd "$(dirname "$vmlock")" && pwd)/${vmlock##*/}
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d "${TMPDIR:-/tmp}/vmlock-hotplug.XXXXXX")
 qemu_pid=''
@@ -77,7 +79,8 @@ qemu=(qemu-system-x86_64 -M pc -m 64 -nodefaults -no-user-config -display none
 show "$vmlock run -- ${qemu[*]} &"
 "$vmlock" run -- "${qemu[@]}" 2>"$dir/qemu.log" &
 qemu_pid=$!
-python3 "$here/qmp" "$sock" query-status
+python3 "$here/qmp" "$sock" query-status ||
+	die "the guest did not start: $(cat "$dir/qemu.log")"
 echo "guest QEMU: pid $qemu_pid"
 
 step "2. hot-plug a disk (blockdev-add, device_add): locked exclusive, the lock handed to QEMU"
