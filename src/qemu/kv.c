@@ -16,6 +16,28 @@ const char *qemu_kv_get(const struct qemu_kvlist *l, const char *key)
 	return NULL;
 }
 
+const char *qemu_kv_get_below(const struct qemu_kvlist *l, const char *prefix,
+			      const char *key)
+{
+	char *full = vl_asprintf("%s%s", prefix, key);
+	const char *v = qemu_kv_get(l, full);
+
+	free(full);
+	return v;
+}
+
+void qemu_kv_copy_below(const struct qemu_kvlist *l, const char *prefix,
+			struct qemu_kvlist *out)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < l->n; i++)
+		if (!strncmp(l->v[i].key, prefix, n))
+			qemu_kv_append(out, vl_strdup(l->v[i].key + n),
+				       l->v[i].val ? vl_strdup(l->v[i].val)
+						   : NULL);
+}
+
 struct qemu_kv *qemu_kv_find(const struct qemu_kvlist *l, const char *key)
 {
 	for (size_t i = 0; i < l->n; i++)

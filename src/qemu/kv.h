@@ -20,6 +20,13 @@ struct qemu_kvlist {
 /* The value of key, or NULL (also for a JSON null). */
 const char *qemu_kv_get(const struct qemu_kvlist *l, const char *key);
 struct qemu_kv *qemu_kv_find(const struct qemu_kvlist *l, const char *key);
+/* The value of prefix followed by key ("file." "filename"), or NULL. */
+const char *qemu_kv_get_below(const struct qemu_kvlist *l, const char *prefix,
+			      const char *key);
+/* Appends to out a copy of each member of l below prefix, the prefix
+ * taken off ("" copies them all). */
+void qemu_kv_copy_below(const struct qemu_kvlist *l, const char *prefix,
+			struct qemu_kvlist *out);
 /* True when some key lies below prefix ("file." for "file.filename"). */
 bool qemu_kv_has_prefix(const struct qemu_kvlist *l, const char *prefix);
 /* Appends key=val, taking both over. */

@@ -39,9 +39,7 @@ int qemu_read_blockdev(const struct qemu_live *l, const struct qemu_kvlist *kv,
 	struct reader r = live_reader(l, out, e);
 	struct item *it = graph_new_item(&r, ITEM_BLOCKDEV, "blockdev-add", "");
 
-	for (size_t i = 0; i < kv->n; i++)
-		qemu_kv_append(&it->kv, vl_strdup(kv->v[i].key),
-			       kv->v[i].val ? vl_strdup(kv->v[i].val) : NULL);
+	qemu_kv_copy_below(kv, "", &it->kv);
 	return resolve(&r);
 }
 

@@ -40,11 +40,7 @@ static const char *opt(const struct qemu_kvlist *kv, const char *prefix,
 {
 	if (!kv->n)
 		return NULL;	/* a chain's nodes: no option, no string */
-	char *full = vl_asprintf("%s%s", prefix, key);
-	const char *v = qemu_kv_get(kv, full);
-
-	free(full);
-	return v;
+	return qemu_kv_get_below(kv, prefix, key);
 }
 
 static bool has_sub(const struct qemu_kvlist *kv, const char *prefix,
@@ -644,7 +640,6 @@ static int open_json(struct reader *r, const struct qemu_kvlist *kv,
 		     struct node_out *out)
 {
 	struct qemu_kvlist merged = {0}, json = {0};
-	size_t n = strlen(prefix);
 	int rc;
 
 	if (r->nest >= NODE_NEST_MAX)
@@ -658,11 +653,7 @@ static int open_json(struct reader *r, const struct qemu_kvlist *kv,
 		rc = node_fail(r, in, "json: filename", r->e->msg);
 	if (rc)
 		goto out;
-	for (size_t i = 0; i < kv->n; i++)
-		if (!strncmp(kv->v[i].key, prefix, n))
-			qemu_kv_append(&merged, vl_strdup(kv->v[i].key + n),
-				       kv->v[i].val ? vl_strdup(kv->v[i].val)
-						    : NULL);
+	qemu_kv_copy_below(kv, prefix, &merged);
 	for (size_t i = 0; i < json.n; i++)
 		if (!qemu_kv_find(&merged, json.v[i].key))
 			qemu_kv_append(&merged, vl_strdup(json.v[i].key),

@@ -67,20 +67,10 @@ static char *local_path(const struct judge *j, const char *name)
 	return vl_path_join(j->cwd, name);
 }
 
-static const char *get(const struct qemu_kvlist *kv, const char *prefix,
-		       const char *key)
-{
-	char *full = vl_asprintf("%s%s", prefix, key);
-	const char *v = qemu_kv_get(kv, full);
-
-	free(full);
-	return v;
-}
-
 static bool get_bool(const struct qemu_kvlist *kv, const char *prefix,
 		     const char *key, bool dflt)
 {
-	const char *v = get(kv, prefix, key);
+	const char *v = qemu_kv_get_below(kv, prefix, key);
 	bool b = dflt;
 
 	if (v)
@@ -94,7 +84,7 @@ static void read_chain(struct judge *j, struct node *n,
 	char *p = vl_asprintf("%simage.", prefix);
 	const char *file;
 
-	while ((file = get(kv, p, "filename"))) {
+	while ((file = qemu_kv_get_below(kv, p, "filename"))) {
 		char *path = local_path(j, file);
 		*VL_PUSH(n->chain, n->nchain, n->chain_cap) = path;
 		char *next = vl_asprintf("%sbacking-image.", p);
@@ -119,15 +109,15 @@ static int load_nodes(struct judge *j)
 
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%zu.", i);
-		const char *name = get(&kv, p, "node-name");
-		if (!name && !get(&kv, p, "file")) {
+		const char *name = qemu_kv_get_below(&kv, p, "node-name");
+		if (!name && !qemu_kv_get_below(&kv, p, "file")) {
 			free(p);
 			break;
 		}
 		struct node *n = VL_PUSH(j->nodes, j->nnodes, j->nodes_cap);
-		const char *drv = get(&kv, p, "drv");
+		const char *drv = qemu_kv_get_below(&kv, p, "drv");
 		*n = (struct node){ .name = name ? vl_strdup(name) : NULL,
-				    .file = local_path(j, get(&kv, p, "file")),
+				    .file = local_path(j, qemu_kv_get_below(&kv, p, "file")),
 				    .drv = vl_strdup(drv ? drv : ""),
 				    .ro = get_bool(&kv, p, "ro", false) };
 		read_chain(j, n, &kv, p);
@@ -144,13 +134,13 @@ static int load_drives(struct judge *j)
 
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%zu.", i);
-		const char *dev = get(&kv, p, "device");
+		const char *dev = qemu_kv_get_below(&kv, p, "device");
 		if (!dev) {
 			free(p);
 			break;
 		}
-		const char *qdev = get(&kv, p, "qdev");
-		const char *node = get(&kv, p, "inserted.node-name");
+		const char *qdev = qemu_kv_get_below(&kv, p, "qdev");
+		const char *node = qemu_kv_get_below(&kv, p, "inserted.node-name");
 		*VL_PUSH(j->drives, j->ndrives, j->drives_cap) = (struct drive){
 			.device = vl_strdup(dev),
 			.qdev = qdev ? vl_strdup(qdev) : NULL,
@@ -316,19 +306,6 @@ static enum vl_mode mode_of(bool read_only)
 	return read_only ? VL_READONLY : VL_EXCLUSIVE;
 }
 
-/* The members below prefix of j->kv, without it. */
-static void sub_options(const struct judge *j, const char *prefix,
-			struct qemu_kvlist *out)
-{
-	size_t n = strlen(prefix);
-
-	for (size_t i = 0; i < j->kv->n; i++)
-		if (!strncmp(j->kv->v[i].key, prefix, n))
-			qemu_kv_append(out, vl_strdup(j->kv->v[i].key + n),
-				       j->kv->v[i].val ? vl_strdup(j->kv->v[i].val)
-						       : NULL);
-}
-
 static int read_blockdev(struct judge *j, const struct qemu_kvlist *opts,
 			 bool inherit)
 {
@@ -360,7 +337,7 @@ static int read_image(struct judge *j, const char *file, const char *format,
 static const char *arg(const struct judge *j, const char *args,
 		       const char *key)
 {
-	return get(j->kv, args, key);
+	return qemu_kv_get_below(j->kv, args, key);
 }
 
 static int judge_blockdev_add(struct judge *j, const char *args)
@@ -368,7 +345,7 @@ static int judge_blockdev_add(struct judge *j, const char *args)
 	struct qemu_kvlist opts = {0};
 	int rc = load(j);
 
-	sub_options(j, args, &opts);
+	qemu_kv_copy_below(j->kv, args, &opts);
 	if (!rc)
 		rc = read_blockdev(j, &opts, false);
 	qemu_kvlist_free(&opts);
@@ -384,7 +361,7 @@ static int judge_reopen(struct judge *j, const char *args)
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%soptions.%zu.", args, i);
 		struct qemu_kvlist opts = {0};
-		sub_options(j, p, &opts);
+		qemu_kv_copy_below(j->kv, p, &opts);
 		free(p);
 		if (!opts.n)
 			break;
@@ -744,7 +721,7 @@ static int judge_transaction(struct judge *j, const char *args)
 
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%sactions.%zu.", args, i);
-		const char *type = get(j->kv, p, "type");
+		const char *type = qemu_kv_get_below(j->kv, p, "type");
 		char *data = vl_asprintf("%sdata.", p);
 		if (type)
 			rc = judge_named(j, type, data);
