@@ -14,10 +14,7 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 setup() {
-	command -v "$QEMU" >/dev/null || skip "$QEMU not installed"
-	command -v qemu-img >/dev/null || skip "qemu-img not installed"
-	((${#BATS_TEST_TMPDIR} < 80)) ||
-		fail "BATS_TEST_TMPDIR is too long for unix sockets: $BATS_TEST_TMPDIR"
+	require_qemu
 }
 
 # holders IMG: "ROLE PID MODE NAME" for each holder inquire shows.

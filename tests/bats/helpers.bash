@@ -262,6 +262,16 @@ assert_locked() {
 	[[ $state == locked ]] || fail "$1 is not locked"
 }
 
+# require_qemu: skips without QEMU or qemu-img; fails when the test's
+# directory leaves no room for a unix socket name in it (sun_path holds
+# 108 bytes).
+require_qemu() {
+	command -v "$QEMU" >/dev/null || skip "$QEMU not installed"
+	command -v qemu-img >/dev/null || skip "qemu-img not installed"
+	((${#BATS_TEST_TMPDIR} < 80)) ||
+		fail "BATS_TEST_TMPDIR is too long for unix sockets: $BATS_TEST_TMPDIR"
+}
+
 # require_root WHAT: skips the test, saying why, unless run as root.
 require_root() {
 	[[ $(id -u) == 0 ]] || skip "needs root to $1 (running as $(id -un))"

@@ -23,13 +23,9 @@ SLOT0=$((LP_BASE + 3))
 SLOT1=$((LP_BASE + 4))
 
 setup() {
-	command -v "$QEMU" >/dev/null || skip "$QEMU not installed"
-	command -v qemu-img >/dev/null || skip "qemu-img not installed"
+	# the longest socket name below: "$BATS_TEST_TMPDIR/mig-back.sock"
+	require_qemu
 	[[ -x $QMP_TOOL ]] || fail "no QMP tool at $QMP_TOOL"
-	# sun_path holds 108 bytes; the longest socket name below is
-	# "$BATS_TEST_TMPDIR/mig-back.sock".
-	((${#BATS_TEST_TMPDIR} < 80)) ||
-		fail "BATS_TEST_TMPDIR is too long for unix sockets: $BATS_TEST_TMPDIR"
 	declare -gA PIDS=() ROLE=()
 	IMGS=() BASES=()
 }
