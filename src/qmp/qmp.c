@@ -315,8 +315,9 @@ int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
 	return rc;
 }
 
-int qmp_block_nodes(struct qmp *q, bool flat, struct qemu_kvlist *out,
-		    struct vl_error *e)
+/* query-named-block-nodes, flat, unless QEMU would crash on it. */
+static int flat_nodes(struct qmp *q, struct qemu_kvlist *out,
+		      struct vl_error *e)
 {
 	bool waits;
 	int rc = qmp_stream_waits(q, &waits, e);
@@ -328,14 +329,13 @@ int qmp_block_nodes(struct qmp *q, bool flat, struct qemu_kvlist *out,
 			     "it has concluded; dismiss it first (job-dismiss)",
 			     q->path);
 	return rc ? rc : qmp_execute(q, "query-named-block-nodes",
-				     flat ? "{\"flat\": true}" : NULL, -1,
-				     out, e);
+				     "{\"flat\": true}", -1, out, e);
 }
 
 int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e)
 {
 	struct qemu_kvlist nodes = {0};
-	int rc = qmp_block_nodes(q, true, &nodes, e);
+	int rc = flat_nodes(q, &nodes, e);
 
 	for (size_t i = 0; !rc && i < nodes.n; i++) {
 		const struct qemu_kv *kv = &nodes.v[i];

@@ -69,15 +69,10 @@ struct qmp_files {
  * with auto-dismiss off may do between any two questions: *waits says
  * whether there is one (query-block-jobs). 0 or qmp_execute's codes. */
 int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e);
-/* query-named-block-nodes, flat or with each node's backing images, its
- * return flattened into *out; refused (69) in a state where QEMU 7.2
- * would crash on it (a concluded block-stream job not yet dismissed).
- * 0 or qmp_execute's codes. */
-int qmp_block_nodes(struct qmp *q, bool flat, struct qemu_kvlist *out,
-		    struct vl_error *e);
 /* The files of every block node (query-named-block-nodes, flat), each
  * once; names that are no local path (json:, protocols, fd sets) left
- * out. 0 or qmp_execute's codes. */
+ * out. 0 or qmp_execute's codes; 69 without asking while QEMU 7.2 could
+ * crash on the question (qmp_stream_waits). */
 int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e);
 void qmp_files_free(struct qmp_files *f);
 
