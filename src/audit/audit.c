@@ -12,10 +12,8 @@
 #include "util/proc.h"
 #include "util/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,38 +339,28 @@ int audit_expect(struct audit_proc *p, const char *path, enum vl_mode mode,
 
 struct fanout {
 	const long *pids;
-	size_t n, next;
 	double timeout;
 	struct audit_proc *out;
 	int *rc;
 	struct vl_error *e;
 };
 
-static void *audit_some(void *arg)
+static void audit_one(size_t i, unsigned thread, void *arg)
 {
 	struct fanout *f = arg;
-	size_t i;
 
-	while ((i = __atomic_fetch_add(&f->next, 1, __ATOMIC_RELAXED)) < f->n)
-		f->rc[i] = audit_process(f->pids[i], NULL, f->timeout,
-					 &f->out[i], &f->e[i]);
-	return NULL;
+	(void)thread;
+	f->rc[i] = audit_process(f->pids[i], NULL, f->timeout, &f->out[i],
+				 &f->e[i]);
 }
 
 void audit_processes(const long *pids, size_t n, double timeout,
 		     struct audit_proc *out, int *rc, struct vl_error *e)
 {
-	struct fanout f = { .pids = pids, .n = n, .timeout = timeout,
-			    .out = out, .rc = rc, .e = e };
-	pthread_t t[AUDIT_THREADS];
-	size_t started = 0;
+	struct fanout f = { .pids = pids, .timeout = timeout, .out = out,
+			    .rc = rc, .e = e };
 
-	while (started + 1 < AUDIT_THREADS && started + 1 < n &&
-	       pthread_create(&t[started], NULL, audit_some, &f) == 0)
-		started++;
-	audit_some(&f);		/* this thread too, and alone if need be */
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
+	vl_fan_out(n, AUDIT_THREADS, audit_one, &f);
 }
 
 bool audit_proc_ok(const struct audit_proc *p)
@@ -413,36 +401,20 @@ static bool visible_qemu(int piddir)
 	return true;
 }
 
-static int cmp_pid(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 long *audit_qemu_pids(size_t *n)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *de;
-	long *pids = NULL, self = (long)getpid();
-	size_t cap = 0;
+	size_t nall, keep = 0;
+	long *pids = vl_proc_pids(&nall);
+	char dir[64];
 
-	*n = 0;
-	while (proc && (de = readdir(proc))) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid == self)
-			continue;
-		int piddir = openat(dirfd(proc), de->d_name,
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < nall; i++) {
+		snprintf(dir, sizeof dir, "/proc/%ld", pids[i]);
+		int piddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (piddir >= 0 && visible_qemu(piddir))
-			*VL_PUSH(pids, *n, cap) = pid;
+			pids[keep++] = pids[i];
 		if (piddir >= 0)
 			close(piddir);
 	}
-	if (proc)
-		closedir(proc);
-	if (*n)
-		qsort(pids, *n, sizeof *pids, cmp_pid);
+	*n = keep;
 	return pids;
 }

@@ -46,16 +46,6 @@ struct ql_use ql_from_fdinfo(const char *fdinfo)
 	return u;
 }
 
-bool ql_seen(struct ql_use *seen, const char *fdinfo, enum vl_mode *mode)
-{
-	struct ql_use u = ql_from_fdinfo(fdinfo);
-
-	seen->locked |= u.locked;
-	seen->writes |= u.writes;
-	seen->excludes |= u.excludes;
-	return ql_mode(&u, mode);
-}
-
 bool ql_mode(const struct ql_use *u, enum vl_mode *mode)
 {
 	if (!u->locked)

@@ -32,9 +32,6 @@ struct ql_use {
 bool ql_add_lock(struct ql_use *u, off_t start, off_t end);
 /* The locks of one open file description, from its fdinfo text. */
 struct ql_use ql_from_fdinfo(const char *fdinfo);
-/* Adds the locks of fdinfo to seen; true when it has some of QEMU's,
- * with the mode they stand for. */
-bool ql_seen(struct ql_use *seen, const char *fdinfo, enum vl_mode *mode);
 /* The mode u stands for: exclusive when QEMU writes and lets no one
  * else write, shared when it writes and shares writing, readonly when
  * it does not write. False when u holds nothing. */

@@ -4,6 +4,7 @@
 #include "util/proc.h"
 #include "util/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -55,6 +56,61 @@ char *vl_read_link(int dirfd, const char *name)
 		return NULL;
 	target[len] = 0;
 	return vl_strdup(target);
+}
+
+int vl_each_dirent(int dirfd, vl_dirent_fn *fn, void *arg)
+{
+	char buf[8192] __attribute__((aligned(8)));
+	ssize_t len;
+
+	while ((len = getdents64(dirfd, buf, sizeof buf)) > 0)
+		for (ssize_t at = 0; at < len;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + at);
+			at += de->d_reclen;
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			    !fn(dirfd, de->d_name, arg))
+				return 0;
+		}
+	return len < 0 ? errno : 0;
+}
+
+struct pids {
+	long *v;
+	size_t n, cap;
+	long self;
+};
+
+static bool add_pid(int dirfd, const char *name, void *arg)
+{
+	struct pids *p = arg;
+	long pid;
+
+	(void)dirfd;
+	if (vl_parse_pid(name, &pid) && pid != p->self)
+		*VL_PUSH(p->v, p->n, p->cap) = pid;
+	return true;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long *vl_proc_pids(size_t *n)
+{
+	struct pids p = { .self = (long)getpid() };
+	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (proc >= 0) {
+		vl_each_dirent(proc, add_pid, &p);
+		close(proc);
+	}
+	if (p.n)
+		qsort(p.v, p.n, sizeof *p.v, cmp_long);
+	*n = p.n;
+	return p.v;
 }
 
 /* Longer command lines are cut there: no QEMU names its socket only past

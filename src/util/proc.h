@@ -25,6 +25,17 @@ char *vl_read_link(int dirfd, const char *name);
  * (a kernel thread, a zombie). */
 char **vl_read_argv(int dirfd, int *argc);
 
+/* Calls fn(dirfd, name, arg) for each entry of the directory open on
+ * dirfd but "." and "..", until fn returns false; read with getdents64(2),
+ * which unlike readdir(3) costs no fstat or fcntl: a scan of /proc opens
+ * thousands of directories. From dirfd's offset (a new fd: the start);
+ * dirfd stays open. 0 or an errno. */
+typedef bool vl_dirent_fn(int dirfd, const char *name, void *arg);
+int vl_each_dirent(int dirfd, vl_dirent_fn *fn, void *arg);
+/* The processes in /proc now, this one aside, in ascending order: *n of
+ * them, newly allocated (NULL when none or /proc is unreadable). */
+long *vl_proc_pids(size_t *n);
+
 /* A pidfd of process pid (close-on-exec), or -1 with errno (ESRCH: gone;
  * ENOSYS: a kernel before Linux 5.3). */
 int vl_pidfd_open(long pid);

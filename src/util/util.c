@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,49 @@ void *vl_grow(void *v, size_t *cap, size_t size)
 {
 	*cap = *cap ? 2 * *cap : 8;
 	return vl_reallocarray(v, *cap, size);
+}
+
+#define FAN_MAX 32
+
+struct fan {
+	size_t n, next;
+	vl_fan_fn *fn;
+	void *arg;
+};
+
+struct fan_thread {
+	struct fan *f;
+	unsigned id;
+};
+
+static void *fan_work(void *arg)
+{
+	struct fan_thread *t = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&t->f->next, 1, __ATOMIC_RELAXED)) <
+	       t->f->n)
+		t->f->fn(i, t->id, t->f->arg);
+	return NULL;
+}
+
+void vl_fan_out(size_t n, unsigned threads, vl_fan_fn *fn, void *arg)
+{
+	struct fan f = { .n = n, .fn = fn, .arg = arg };
+	struct fan_thread t[FAN_MAX];
+	pthread_t tid[FAN_MAX];
+	unsigned started = 0;
+
+	threads = threads < 1 ? 1 : threads > FAN_MAX ? FAN_MAX : threads;
+	for (unsigned i = 0; i < threads; i++)
+		t[i] = (struct fan_thread){ &f, i };
+	while (started + 1 < threads && started + 1 < n &&
+	       pthread_create(&tid[started], NULL, fan_work,
+			      &t[started + 1]) == 0)
+		started++;
+	fan_work(&t[0]);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
 }
 
 int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b)

@@ -39,6 +39,14 @@ void *vl_grow(void *v, size_t *cap, size_t size);
 	((n) == (cap) ? (void)((v) = vl_grow((v), &(cap), sizeof *(v))) \
 		      : (void)0, &(v)[(n)++])
 
+/* Calls fn(i, thread, arg) once for each i in [0, n), from up to threads
+ * threads at once (at most 32), this one among them (thread: which, in
+ * [0, threads));
+ * returns when every call has. With threads <= 1, or when no thread can
+ * be started, this thread makes every call. */
+typedef void vl_fan_fn(size_t i, unsigned thread, void *arg);
+void vl_fan_out(size_t n, unsigned threads, vl_fan_fn *fn, void *arg);
+
 /* Orders files by identity (device, then inode): -1, 0 or 1. */
 int vl_cmp_ident(dev_t dev_a, ino_t ino_a, dev_t dev_b, ino_t ino_b);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The vmlock authors */
 /* src/util/proc.c: small files read in one go, on files in a scratch
- * directory; command lines, links and pidfds, on child processes. */
+ * directory; command lines, links and pidfds, on child processes;
+ * directories read with getdents64; the pids of /proc. */
 #include "config.h"
 #include "util/proc.h"
 #include "util/util.h"
@@ -187,6 +188,76 @@ static void test_link_and_pidfd(void)
 	free(path);
 }
 
+struct names {
+	size_t n, stop_at;
+	bool dots;
+	char seen[600];		/* entry "fN" seen */
+};
+
+static bool count_name(int dirfd, const char *name, void *arg)
+{
+	struct names *c = arg;
+	int i;
+
+	(void)dirfd;
+	c->dots |= !strcmp(name, ".") || !strcmp(name, "..");
+	if (sscanf(name, "f%d", &i) == 1 && i >= 0 && i < 600)
+		c->seen[i]++;
+	return ++c->n != c->stop_at;
+}
+
+/* 600 names of 100 bytes: several getdents64 buffers. */
+static void test_each_dirent(void)
+{
+	char *sub = vl_asprintf("%s/many", dir), name[128];
+	size_t once = 0;
+
+	mkdir(sub, 0700);
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof name, "%s/f%d.%090d", sub, i, 0);
+		close(open(name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	}
+	struct names all = {0}, three = { .stop_at = 3 };
+	int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok(vl_each_dirent(fd, count_name, &all) == 0 && !all.dots,
+	   "each_dirent: 0, and never . or ..");
+	for (int i = 0; i < 600; i++)
+		once += all.seen[i] == 1;
+	ok(all.n == 600 && once == 600,
+	   "each_dirent: all 600 entries, each once (%zu calls)", all.n);
+	close(fd);
+	fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok(vl_each_dirent(fd, count_name, &three) == 0 && three.n == 3,
+	   "each_dirent: stops when fn returns false");
+	close(fd);
+	ok(vl_each_dirent(-1, count_name, &three) == EBADF,
+	   "each_dirent of no directory: EBADF");
+	free(sub);
+}
+
+static void test_proc_pids(void)
+{
+	size_t n;
+	pid_t child = fork();
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	long *pids = vl_proc_pids(&n);
+	bool sorted = true, has_child = false, has_self = false;
+	for (size_t i = 0; i < n; i++) {
+		sorted &= i == 0 || pids[i - 1] < pids[i];
+		has_child |= pids[i] == child;
+		has_self |= pids[i] == getpid();
+	}
+	ok(n > 1 && sorted, "proc_pids: %zu processes, ascending", n);
+	ok(has_child && !has_self, "proc_pids: a child is there, this one not");
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	free(pids);
+}
+
 int main(void)
 {
 	char big[10000];
@@ -210,6 +281,8 @@ int main(void)
 	test_read_line(dirfd);
 	test_read_argv();
 	test_link_and_pidfd();
+	test_each_dirent();
+	test_proc_pids();
 	close(dirfd);
 	testdir_remove(dir);
 	return done_testing();

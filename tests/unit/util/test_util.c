@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Copyright (C) 2026 The vmlock authors */
 /* src/util/util.c: strings, booleans and seconds as vmlock.conf and QEMU
- * spell them, growable arrays, file identities, fds off stdio. */
+ * spell them, growable arrays, file identities, fds off stdio, calls
+ * fanned out over threads. */
 #include "config.h"
 #include "util/util.h"
 #include "../tap.h"
@@ -179,6 +180,45 @@ static void test_lib_load(void)
 	   "a library that is not there: its error, no handle");
 }
 
+struct fan_count {
+	unsigned char calls[1000];
+	unsigned threads_seen;	/* bit per thread index */
+	unsigned max_thread;
+};
+
+static void fan_call(size_t i, unsigned thread, void *arg)
+{
+	struct fan_count *c = arg;
+
+	__atomic_fetch_add(&c->calls[i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&c->threads_seen, 1u << thread, __ATOMIC_RELAXED);
+	if (thread > __atomic_load_n(&c->max_thread, __ATOMIC_RELAXED))
+		__atomic_store_n(&c->max_thread, thread, __ATOMIC_RELAXED);
+	usleep(100);		/* long enough that every thread gets some */
+}
+
+static void test_fan_out(void)
+{
+	unsigned sizes[] = { 0, 1, 4, 40 };
+
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		struct fan_count c = {0};
+		size_t once = 0;
+		vl_fan_out(1000, sizes[k], fan_call, &c);
+		for (size_t i = 0; i < 1000; i++)
+			once += c.calls[i] == 1;
+		unsigned most = sizes[k] > 32 ? 32 : sizes[k] ? sizes[k] : 1;
+		ok(once == 1000 && c.max_thread < most,
+		   "fan_out, %u threads: each of 1000 calls once, thread "
+		   "indices below %u", sizes[k], most);
+	}
+	struct fan_count c = {0};
+	vl_fan_out(1000, 4, fan_call, &c);
+	ok(c.threads_seen == 0xf, "fan_out, 4 threads: all 4 made calls");
+	vl_fan_out(0, 4, fan_call, &c);
+	ok(c.calls[0] == 1, "fan_out of 0 calls makes none");
+}
+
 int main(void)
 {
 	test_pid();
@@ -189,5 +229,6 @@ int main(void)
 	test_cmp_ident();
 	test_fd_above_stdio();
 	test_lib_load();
+	test_fan_out();
 	return done_testing();
 }
