@@ -40,6 +40,8 @@ void vl_setup_free(void);
 
 /* -h/--help and --usage, for every command: they print and exit 0. */
 extern const struct poptOption vl_help_options[];
+/* -v/--verbose and -q/--quiet, which set vl_verbosity. */
+extern const struct poptOption vl_verbosity_options[];
 
 /* The options of commands that name resources, and --driver and kin.
  * A short option means one thing in every command (vmlock(1), OPTIONS). */
@@ -48,6 +50,8 @@ enum { VL_OPT_LEASE = 1 };
 	"the named resource NAME; repeatable", "NAME" }
 #define VL_SETUP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
 	(void *)vl_setup_options, 0, "Driver and configuration:", NULL }
+#define VL_VERBOSITY_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
+	(void *)vl_verbosity_options, 0, NULL, NULL }
 #define VL_HELP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
 	(void *)vl_help_options, 0, "Help options:", NULL }
 

@@ -93,6 +93,13 @@ static void help(poptContext ctx, enum poptCallbackReason reason,
 	exit(0);
 }
 
+const struct poptOption vl_verbosity_options[] = {
+	{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1, "say more", NULL },
+	{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1, "print errors only",
+	  NULL },
+	POPT_TABLEEND
+};
+
 const struct poptOption vl_help_options[] = {
 	{ NULL, 0, POPT_ARG_CALLBACK, (void *)help, 0, NULL, NULL },
 	{ "help", 'h', POPT_ARG_NONE, NULL, 0, "show this help", NULL },

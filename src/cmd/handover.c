@@ -81,10 +81,7 @@ int cmd_handover(int argc, const char **argv)
 		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
 		  "seconds to wait for the target (default 60; -1: forever)",
 		  "SECONDS" },
-		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
-		  "say more", NULL },
-		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
-		  "print errors only", NULL },
+		VL_VERBOSITY_OPTIONS,
 		VL_SETUP_OPTIONS,
 		VL_HELP_OPTIONS,
 		POPT_TABLEEND

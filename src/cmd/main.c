@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -69,11 +68,10 @@ static int dispatch(const char *name, int argc, const char **argv)
 {
 	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
 		if (!strcmp(name, commands[i].name)) {
-			char *prog = vl_asprintf("vmlock %s", name);
+			char prog[32];	/* no printf: it is not needed on run's path */
+			stpcpy(stpcpy(prog, "vmlock "), commands[i].name);
 			argv[0] = prog;
-			int rc = commands[i].run(argc, argv);
-			free(prog);
-			return rc;
+			return commands[i].run(argc, argv);
 		}
 	vl_warn("unknown command \"%s\"", name);
 	usage(stderr);
@@ -102,7 +100,6 @@ int main(int argc, char **argv)
 
 	if (vl_refuse_setid(&e))
 		vl_die(e.code, "%s", e.msg);
-	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;

@@ -72,10 +72,7 @@ int cmd_qmp(int argc, const char **argv)
 		  "forever)", "SECONDS" },
 		{ "unchecked", 0, POPT_ARG_NONE, &unchecked, 0,
 		  "send a command vmlock cannot judge, and sync after", NULL },
-		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
-		  "say each lock change", NULL },
-		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
-		  "print errors only", NULL },
+		VL_VERBOSITY_OPTIONS,
 		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};

@@ -49,10 +49,7 @@ int cmd_sync(int argc, const char **argv)
 		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
 		  "seconds to wait for each QMP reply (default 5; -1: "
 		  "forever)", "SECONDS" },
-		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
-		  "say more", NULL },
-		{ "quiet", 'q', POPT_ARG_VAL, &vl_verbosity, -1,
-		  "print errors only", NULL },
+		VL_VERBOSITY_OPTIONS,
 		VL_HELP_OPTIONS,
 		POPT_TABLEEND
 	};

@@ -262,7 +262,7 @@ static int acquire_waiting(long pid, struct lease_set *s,
 					why.msg, left);
 			said = true;
 		}
-		double nap = 0.5 + (random() % 500) / 1000.0;
+		double nap = 0.5 + (vl_random() % 500) / 1000.0;
 		nap = nap < left ? nap : left;
 		nanosleep(&(struct timespec){ (time_t)nap,
 			(long)((nap - (time_t)nap) * 1e9) }, NULL);

@@ -338,7 +338,7 @@ static void disarm_alarm(const struct alarm_state *saved)
 /* Sleeps for a random part of [ms/2, ms], not past the deadline. */
 static void nap(unsigned ms, const struct vl_deadline *d)
 {
-	double s = (ms / 2 + (unsigned)random() % (ms / 2 + 1)) / 1000.0;
+	double s = (ms / 2 + (unsigned)vl_random() % (ms / 2 + 1)) / 1000.0;
 	double left = vl_deadline_left(d);
 	struct timespec ts;
 

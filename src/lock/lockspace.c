@@ -26,26 +26,32 @@
 #define LEASE_MAGIC "vmlock-lease 1\n"
 #define HASH_LEN 32
 
-static char *space_dir;
+static char *space_given;	/* as configured; NULL: the default */
+static char *space_dir;		/* canonical, once asked for */
 static int space_fd = -1;	/* the directory, opened once */
 static mode_t space_mode = 0644;
 
 void lockspace_configure(const char *dir, mode_t file_mode)
 {
-	char *real = realpath(dir ? dir : LOCKSPACE_DEFAULT, NULL);
-
-	free(space_dir);	/* canonical: lease files are known by path */
-	space_dir = real ? real : vl_strdup(dir ? dir : LOCKSPACE_DEFAULT);
+	free(space_given);
+	free(space_dir);
+	space_given = dir ? vl_strdup(dir) : NULL;
+	space_dir = NULL;
 	space_mode = file_mode ? file_mode : 0644;
 	if (space_fd >= 0)
 		close(space_fd);
 	space_fd = -1;
 }
 
+/* Resolved when first needed, not at every launch, which locks images. */
 const char *lockspace_dir(void)
 {
-	if (!space_dir)
-		lockspace_configure(NULL, 0);
+	const char *dir = space_given ? space_given : LOCKSPACE_DEFAULT;
+
+	if (!space_dir) {	/* canonical: lease files are known by path */
+		char *real = realpath(dir, NULL);
+		space_dir = real ? real : vl_strdup(dir);
+	}
 	return space_dir;
 }
 
@@ -239,7 +245,7 @@ static int make_temp(const char *key, char tmp[16])
 	int fd = -1;
 
 	for (int tries = 0; fd < 0 && tries < 16; tries++) {
-		snprintf(tmp, 16, ".new-%06lx", random() & 0xffffff);
+		snprintf(tmp, 16, ".new-%06lx", vl_random() & 0xffffff);
 		fd = vl_fd_above_stdio(openat(space_fd, tmp, O_RDWR | O_CREAT |
 					       O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 					       0600));
@@ -332,7 +338,7 @@ static int take_other_name(const char *key, const char *name)
 
 	each_entry(prefix, try_own, &s);
 	for (int tries = 0; s.fd < 0 && tries < 16; tries++) {
-		char *other = vl_asprintf("%s%06lx", prefix, random() & 0xffffff);
+		char *other = vl_asprintf("%s%06lx", prefix, vl_random() & 0xffffff);
 		err = create_as(key, other);
 		if (!err)
 			try_own(other, &s);

@@ -203,7 +203,7 @@ int vl_config_load(const char *path, struct vl_config *c, struct vl_error *e)
 	const char *env = getenv("VMLOCK_CONFIG");
 	bool optional = !path && !(env && *env);
 	struct stat st;
-	char buf[CONFIG_MAX + 1];
+	char *buf = NULL;	/* not on the stack: 64 KiB there cost faults */
 
 	c->backing = -1;
 	if (!path)
@@ -215,14 +215,19 @@ int vl_config_load(const char *path, struct vl_config *c, struct vl_error *e)
 	int rc = fstat(fd, &st) < 0 ? vl_fail(e, EX_CONFIG, "%s: %s", path,
 					       strerror(errno))
 				    : check_owner(path, &st, e);
-	ssize_t n = rc ? 0 : read(fd, buf, sizeof buf);
+	if (!rc)
+		buf = vl_malloc(CONFIG_MAX + 1);
+	ssize_t n = rc ? 0 : read(fd, buf, CONFIG_MAX + 1);
 	close(fd);
 	if (!rc && n < 0)
 		rc = vl_fail(e, EX_CONFIG, "%s: %s", path, strerror(errno));
 	else if (!rc && n > CONFIG_MAX)
 		rc = vl_fail(e, EX_CONFIG, "%s: larger than %d bytes", path,
 			     CONFIG_MAX);
-	return rc ? rc : vl_config_parse(buf, (size_t)n, path, c, e);
+	if (!rc)
+		rc = vl_config_parse(buf, (size_t)n, path, c, e);
+	free(buf);
+	return rc;
 }
 
 const char *vl_config_option(const struct vl_config *c, const char *key)

@@ -10,9 +10,11 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *vl_progname = "vmlock";
@@ -180,6 +182,19 @@ void *vl_grow(void *v, size_t *cap, size_t size)
 {
 	*cap = *cap ? 2 * *cap : 8;
 	return vl_reallocarray(v, *cap, size);
+}
+
+unsigned long vl_random(void)
+{
+	static __thread uint64_t state;
+
+	if (!state)	/* splitmix64 of a seed that differs per process */
+		state = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL) ^
+			(uint64_t)(uintptr_t)&state;
+	uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (unsigned long)((z ^ (z >> 31)) >> 32);
 }
 
 #define FAN_MAX 32

@@ -19,11 +19,7 @@ setup() {
 
 # holders IMG: "ROLE PID MODE NAME" for each holder inquire shows.
 holders() {
-	"$VMLOCK" inquire --json "$1" | "$PY" -c '
-import json, sys
-for r in json.load(sys.stdin)["resources"]:
-    for h in r["holders"]:
-        print(h["role"], h["pid"], h["mode"], h["name"])'
+	inquire_holders "$1" role pid mode name
 }
 
 # findings PID: "FINDING QEMU LOCK PATH" for each file audit --json lists.

@@ -311,6 +311,18 @@ qmp() {
 	"$PY" "$QMP_TOOL" --timeout "$VL_PATIENCE" --raw "$QMP_SOCK" "$@"
 }
 
+# inquire_holders IMG FIELD...: for each holder `vmlock inquire --json IMG`
+# shows, one line of the FIELDs asked (role, pid, mode, name, ...).
+inquire_holders() {
+	local img=$1
+	shift
+	"$VMLOCK" inquire --json "$img" | "$PY" -c '
+import json, sys
+for r in json.load(sys.stdin)["resources"]:
+    for h in r["holders"]:
+        print(*(h[f] for f in sys.argv[1:]))' "$@"
+}
+
 # qemu_cmd: sets QEMU_CMD to a minimal QEMU (no machine, no display) with a
 # fresh QMP socket QMP_SOCK under the test tmpdir.
 QEMU_N=0

@@ -174,11 +174,7 @@ migration_is() {
 
 # roles IMG: one line "ROLE PID NAME" per holder that vmlock inquire shows.
 roles() {
-	"$VMLOCK" inquire --json "$1" | "$PY" -c '
-import json, sys
-for r in json.load(sys.stdin)["resources"]:
-    for h in r["holders"]:
-        print(h["role"], h["pid"], h["name"])'
+	inquire_holders "$1" role pid name
 }
 
 # has_role IMG ROLE PID

@@ -73,11 +73,7 @@ refused() {
 
 # holders IMG: "ROLE PID MODE" for each holder inquire shows.
 holders() {
-	"$VMLOCK" inquire --json "$1" | "$PY" -c '
-import json, sys
-for r in json.load(sys.stdin)["resources"]:
-    for h in r["holders"]:
-        print(h["role"], h["pid"], h["mode"])'
+	inquire_holders "$1" role pid mode
 }
 
 # assert_held IMG MODE: QEMU holds IMG in MODE through vmlock's lock.

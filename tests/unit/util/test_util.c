@@ -2,7 +2,7 @@
 /* Copyright (C) 2026 The vmlock authors */
 /* src/util/util.c: strings, booleans and seconds as vmlock.conf and QEMU
  * spell them, growable arrays, file identities, fds off stdio, calls
- * fanned out over threads. */
+ * fanned out over threads, random numbers. */
 #include "config.h"
 #include "util/util.h"
 #include "../tap.h"
@@ -197,6 +197,25 @@ static void fan_call(size_t i, unsigned thread, void *arg)
 	usleep(100);		/* long enough that every thread gets some */
 }
 
+static void test_random(void)
+{
+	unsigned long seen[64];
+	size_t distinct = 0;
+	bool small = true;
+
+	for (size_t i = 0; i < 64; i++) {
+		unsigned long r = vl_random();
+		bool again = false;
+		for (size_t j = 0; j < distinct; j++)
+			again |= seen[j] == r;
+		if (!again)
+			seen[distinct++] = r;
+		small &= r <= 0xffffffffUL;
+	}
+	ok(distinct == 64 && small,
+	   "random: 64 draws, all different, all below 2^32");
+}
+
 static void test_fan_out(void)
 {
 	unsigned sizes[] = { 0, 1, 4, 40 };
@@ -230,5 +249,6 @@ int main(void)
 	test_fd_above_stdio();
 	test_lib_load();
 	test_fan_out();
+	test_random();
 	return done_testing();
 }
