@@ -129,19 +129,11 @@ struct ident {
 
 struct fd_scan {
 	struct audit_proc *p;
-	const struct pid_lock *locks;
-	size_t nlocks;
-	struct ident *open;	/* files of the fds that carry no vmlock lock */
+	struct pid_lock *locks;	/* the fds that carry a vmlock lock */
+	size_t nlocks, locks_cap;
+	struct ident *open;	/* files of the fds that carry none */
 	size_t nopen, open_cap;
 };
-
-static bool is_lock_fd(const struct fd_scan *s, int fd)
-{
-	for (size_t i = 0; i < s->nlocks; i++)
-		if (s->locks[i].fd == fd)
-			return true;
-	return false;
-}
 
 /* QEMU opens every file close-on-exec; an fd without it came with exec:
  * a lock fd of vmlock run whose lock sync has moved to a new fd. */
@@ -152,14 +144,19 @@ static bool opened_by_qemu(const char *fdinfo)
 	return !flags || strtoul(flags + 6, NULL, 8) & O_CLOEXEC;
 }
 
-/* An fd of the process: QEMU's own image, when its locks are there. */
+/* An fd of the process: a vmlock lock, or QEMU's own image, when its
+ * locks are there. One walk over the fds finds both. */
 static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 		    const char *fdinfo, void *arg)
 {
 	struct fd_scan *s = arg;
+	struct pid_lock pl;
 
-	if ((!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode)) ||
-	    is_lock_fd(s, atoi(fdname)))
+	if (holders_pid_lock(fddir, fdname, st, fdinfo, &pl)) {
+		*VL_PUSH(s->locks, s->nlocks, s->locks_cap) = pl;
+		return;
+	}
+	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
 		return;
 	if (opened_by_qemu(fdinfo))
 		*VL_PUSH(s->open, s->nopen, s->open_cap) = (struct ident){
@@ -294,20 +291,16 @@ int audit_process_over(long pid, const char *qmp, struct qmp *q,
 		       struct vl_error *e)
 {
 	char dir[64];
-	struct pid_lock *pl = NULL;
-	size_t npl = 0;
+	struct fd_scan s = { .p = out };
 
 	*out = (struct audit_proc){ .pid = pid };
 	snprintf(dir, sizeof dir, "/proc/%ld", pid);
 	int piddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err = piddir < 0 ? errno : holders_of_pid(pid, &pl, &npl);
-	struct fd_scan s = { .p = out, .locks = pl, .nlocks = npl };
-	if (!err)
-		err = holders_each_fd(pid, scan_fd, &s);
+	int err = piddir < 0 ? errno : holders_each_fd(pid, scan_fd, &s);
 	if (!err) {
 		char *cwd = vl_read_link(piddir, "cwd");
 		describe(out, piddir, qmp, cwd);
-		add_locks(out, pl, npl);
+		add_locks(out, s.locks, s.nlocks);
 		add_block_nodes(out, cwd, q, timeout);
 		judge_all(out, &s);
 		out->cwd = cwd;
@@ -315,7 +308,7 @@ int audit_process_over(long pid, const char *qmp, struct qmp *q,
 	if (piddir >= 0)
 		close(piddir);
 	free(s.open);
-	pid_locks_free(pl, npl);
+	pid_locks_free(s.locks, s.nlocks);
 	return err ? pid_error(pid, err, e) : 0;
 }
 

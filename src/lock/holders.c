@@ -410,21 +410,32 @@ struct pid_locks {
 	size_t n, cap;
 };
 
-static void add_pid_lock(int fddir, const char *fdname, const struct stat *st,
-			 const char *fdinfo, void *arg)
+bool holders_pid_lock(int fddir, const char *fdname, const struct stat *st,
+		      const char *fdinfo, struct pid_lock *out)
 {
-	struct pid_locks *l = arg;
 	enum vl_mode mode;
 	enum vl_role role;
 	off_t byte;
 
-	if (fdinfo && classify_fdinfo(fdinfo, &mode, &role, &byte) &&
-	    role != VL_ROLE_FOREIGN)
-		*VL_PUSH(l->v, l->n, l->cap) = (struct pid_lock){
-			.fd = atoi(fdname), .dev = st->st_dev, .ino = st->st_ino,
-			.mode = mode, .role = role, .byte = byte,
-			.path = fd_target(fddir, fdname),
-		};
+	if (!fdinfo || !classify_fdinfo(fdinfo, &mode, &role, &byte) ||
+	    role == VL_ROLE_FOREIGN)
+		return false;
+	*out = (struct pid_lock){
+		.fd = atoi(fdname), .dev = st->st_dev, .ino = st->st_ino,
+		.mode = mode, .role = role, .byte = byte,
+		.path = fd_target(fddir, fdname),
+	};
+	return true;
+}
+
+static void add_pid_lock(int fddir, const char *fdname, const struct stat *st,
+			 const char *fdinfo, void *arg)
+{
+	struct pid_locks *l = arg;
+	struct pid_lock pl;
+
+	if (holders_pid_lock(fddir, fdname, st, fdinfo, &pl))
+		*VL_PUSH(l->v, l->n, l->cap) = pl;
 }
 
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n)

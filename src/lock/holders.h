@@ -50,6 +50,10 @@ struct pid_lock {
  * errno (ESRCH: no such process; EACCES: not ours to look at). */
 int holders_of_pid(long pid, struct pid_lock **out, size_t *n);
 void pid_locks_free(struct pid_lock *l, size_t n);
+/* The vmlock lock one fd of a process holds (its fdinfo, from
+ * holders_each_fd), into *out; false when it holds none. */
+bool holders_pid_lock(int fddir, const char *fdname, const struct stat *st,
+		      const char *fdinfo, struct pid_lock *out);
 /* Does the write lock over byte offer of the file dev:ino come from a live
  * `vmlock handover`? When a process of this host holds it: only if that
  * process is `vmlock handover` and holds a write lock over byte guard
