@@ -353,6 +353,7 @@ void audit_processes(const long *pids, size_t n, double timeout,
 	struct fanout f = { .pids = pids, .timeout = timeout, .out = out,
 			    .rc = rc, .e = e };
 
+	lockspace_dir();	/* resolved once, before threads read it */
 	vl_fan_out(n, AUDIT_THREADS, audit_one, &f);
 }
 

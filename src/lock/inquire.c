@@ -80,9 +80,9 @@ void fdlock_holders(int fd, const struct stat *st, struct vl_holders *out)
 	if (fd < 0)
 		memcpy(seen, here, n * sizeof *seen);
 	/* a holder is an fd with a lock on the file: with no lock on it in
-	 * /proc/locks (all of this host's, every pid namespace), no process
-	 * needs looking at */
-	if (any)
+	 * /proc/locks (all of this host's, every pid namespace) nor in the
+	 * kernel's view, no process needs looking at */
+	if (any || n > 0)
 		holders_scan(&t, 1);
 	*out = t.holders;
 	for (size_t i = 0; i < n; i++) {

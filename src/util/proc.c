@@ -117,8 +117,7 @@ long *vl_proc_pids(size_t *n)
  * the first MiB. */
 #define ARGV_MAX (1 << 20)
 
-/* All of name, up to ARGV_MAX bytes, NUL-terminated; *len its length. */
-static char *read_whole(int dirfd, const char *name, size_t *len)
+char *vl_read_whole(int dirfd, const char *name, size_t max, size_t *len)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t cap = 8192;
@@ -131,7 +130,7 @@ static char *read_whole(int dirfd, const char *name, size_t *len)
 	buf = vl_malloc(cap);
 	while ((got = read(fd, buf + *len, cap - *len - 1)) > 0) {
 		*len += (size_t)got;
-		if (*len + 1 == cap && cap <= ARGV_MAX)
+		if (*len + 1 == cap && cap <= max)
 			buf = vl_reallocarray(buf, cap *= 2, 1);
 		else if (*len + 1 == cap)
 			break;
@@ -144,7 +143,7 @@ static char *read_whole(int dirfd, const char *name, size_t *len)
 char **vl_read_argv(int dirfd, int *argc)
 {
 	size_t len, n = 0;
-	char *text = read_whole(dirfd, "cmdline", &len);
+	char *text = vl_read_whole(dirfd, "cmdline", ARGV_MAX, &len);
 
 	*argc = 0;
 	if (!text || !len) {

@@ -16,6 +16,11 @@
 char *vl_read_small(int dirfd, const char *name, size_t *len);
 /* vl_read_line(), its first line, is in <vmlock/util.h>. */
 
+/* All of name (relative to dirfd), read until its end or until about max
+ * bytes, NUL-terminated, its length in *len; NULL when it cannot be
+ * opened. Newly allocated. */
+char *vl_read_whole(int dirfd, const char *name, size_t max, size_t *len);
+
 /* The target of the symbolic link name (relative to dirfd), such as an
  * fd of /proc/PID/fd; NULL when it cannot be read. Newly allocated. */
 char *vl_read_link(int dirfd, const char *name);

@@ -118,7 +118,7 @@ hmp() {
 	assert_findings "$QEMU_PID" "ok read-write exclusive $a" \
 		"unlocked read-write None $b" "stale None exclusive $c"
 	run -1 "$VMLOCK" audit --pid "$QEMU_PID"
-	assert_line --index 0 --regexp '^ +PID NAME +FINDING +QEMU +LOCK +PATH$'
+	assert_line --index 0 --regexp '^ *PID NAME +FINDING +QEMU +LOCK +PATH$'
 	assert_line --regexp "^ *$QEMU_PID web +unlocked +read-write +- +$b\$"
 	assert_line --regexp "^ *$QEMU_PID web +stale +- +exclusive +$c\$"
 	assert_equal "${#lines[@]}" 3
