@@ -168,9 +168,7 @@ static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 	struct audit_file *f = file_of(s->p, st->st_dev, st->st_ino, path);
 	free(path);
 	uses(f, u.writes ? AUDIT_READ_WRITE : AUDIT_READ_ONLY);
-	f->qemu_locks.locked = true;
-	f->qemu_locks.writes |= u.writes;
-	f->qemu_locks.excludes |= u.excludes;
+	ql_add_use(&f->qemu_locks, &u);
 }
 
 /* The files of QEMU's block nodes, when its QMP socket answers. */
@@ -397,18 +395,22 @@ static bool visible_qemu(int piddir)
 
 long *audit_qemu_pids(size_t *n)
 {
-	size_t nall, keep = 0;
-	long *pids = vl_proc_pids(&nall);
-	char dir[64];
+	size_t nall = 0, keep = 0;
+	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long *pids = proc < 0 ? NULL : vl_proc_pids(proc, &nall);
+	char name[32];
 
 	for (size_t i = 0; i < nall; i++) {
-		snprintf(dir, sizeof dir, "/proc/%ld", pids[i]);
-		int piddir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		snprintf(name, sizeof name, "%ld", pids[i]);
+		int piddir = openat(proc, name, O_RDONLY | O_DIRECTORY |
+				    O_CLOEXEC);
 		if (piddir >= 0 && visible_qemu(piddir))
 			pids[keep++] = pids[i];
 		if (piddir >= 0)
 			close(piddir);
 	}
+	if (proc >= 0)
+		close(proc);
 	*n = keep;
 	return pids;
 }

@@ -10,8 +10,8 @@
 #include "util/util.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,7 +202,7 @@ static void note_fd(struct proc *p, struct holders_target *t, int fddir,
 		f.qemu = ql_from_fdinfo(info);
 		f.holds = ql_mode(&f.qemu, &f.mode);
 	}
-	if (!f.holds && !f.qemu.locked && !f.qemu.writes && !f.qemu.excludes)
+	if (!f.holds && !f.qemu.locked)
 		return;
 	if (f.holds) {
 		look_up_process(p);
@@ -269,9 +269,7 @@ static void apply_found(struct found *f)
 {
 	struct holders_target *t = f->t;
 
-	t->qemu.locked |= f->qemu.locked;
-	t->qemu.writes |= f->qemu.writes;
-	t->qemu.excludes |= f->qemu.excludes;
+	ql_add_use(&t->qemu, &f->qemu);
 	if (f->holds)
 		add_holder(f);
 	if (f->holds && !t->path) {
@@ -285,9 +283,8 @@ static void apply_found(struct found *f)
 
 /* Threads for a scan of n processes: stat(2) of /proc/PID/fd/N is kernel
  * work that also sleeps on the process's locks, so two per CPU it may run
- * on (measured:
- * 2 CPUs, 2,000 processes, 4 threads 0.67x the time of one, 2 threads
- * 0.72x), up to 8, and none but this one for a small host. */
+ * on (measured: 2 CPUs, 2,000 processes, 4 threads 0.67x the time of one,
+ * 2 threads 0.72x), up to 8, and none but this one for a small host. */
 static unsigned scan_threads(size_t n)
 {
 	cpu_set_t set;
@@ -302,13 +299,12 @@ static unsigned scan_threads(size_t n)
 
 void holders_scan(struct holders_target *t, size_t n)
 {
-	size_t npids, nall = 0;
-	long *pids = n ? vl_proc_pids(&npids) : NULL;
-	struct scan s = { .t = t, .nt = n, .pids = pids,
-			  .proc = open("/proc", O_RDONLY | O_DIRECTORY |
-				       O_CLOEXEC) };
+	int proc = n ? open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	size_t npids = 0, nall = 0;
+	long *pids = proc < 0 ? NULL : vl_proc_pids(proc, &npids);
+	struct scan s = { .t = t, .nt = n, .pids = pids, .proc = proc };
 
-	if (!pids || s.proc < 0)
+	if (!pids)
 		goto out;
 	/* bsearch needs order; callers keep their pointers into t */
 	qsort(t, n, sizeof *t, cmp_target);
@@ -328,8 +324,8 @@ void holders_scan(struct holders_target *t, size_t n)
 	free(all.v);
 	free(s.per_thread);
 out:
-	if (s.proc >= 0)
-		close(s.proc);
+	if (proc >= 0)
+		close(proc);
 	free(pids);
 }
 
@@ -431,14 +427,12 @@ bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 {
 	struct lock_lines all = {0};
 	char *prev = NULL, *text;
-	bool read = false;
 	size_t len, one_walk = (size_t)sysconf(_SC_PAGESIZE) - 256;
 
 	for (int i = 0; i < 3; i++) {
 		struct lock_lines one = {0};
 		if (!read_lock_lines(&one, &text, &len))
 			break;
-		read = true;
 		merge_max(&all, &one);
 		free(one.v);
 		bool done = (!prev && len < one_walk) ||
@@ -448,6 +442,7 @@ bool holders_proc_locks(holders_lock_fn *fn, void *arg)
 		if (done)
 			break;
 	}
+	bool read = prev != NULL;	/* once at least */
 	free(prev);
 	for (size_t i = 0; i < all.n; i++)
 		fn(all.v[i].dev, all.v[i].ino, all.v[i].start, all.v[i].end,

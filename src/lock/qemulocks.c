@@ -29,6 +29,13 @@ bool ql_add_lock(struct ql_use *u, off_t start, off_t end)
 	return true;
 }
 
+void ql_add_use(struct ql_use *into, const struct ql_use *u)
+{
+	into->locked |= u->locked;
+	into->writes |= u->writes;
+	into->excludes |= u->excludes;
+}
+
 static void add_any_lock(dev_t dev, ino_t ino, off_t start, off_t end,
 			 short type, void *arg)
 {

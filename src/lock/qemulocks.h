@@ -30,6 +30,8 @@ struct ql_use {
 /* Adds what a lock over [start, end] says to u; false when the lock
  * lies outside QEMU's bytes. */
 bool ql_add_lock(struct ql_use *u, off_t start, off_t end);
+/* Adds what u says to into: of several holders, or several fds. */
+void ql_add_use(struct ql_use *into, const struct ql_use *u);
 /* The locks of one open file description, from its fdinfo text. */
 struct ql_use ql_from_fdinfo(const char *fdinfo);
 /* The mode u stands for: exclusive when QEMU writes and lets no one

@@ -98,15 +98,11 @@ static int cmp_long(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-long *vl_proc_pids(size_t *n)
+long *vl_proc_pids(int proc, size_t *n)
 {
 	struct pids p = { .self = (long)getpid() };
-	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (proc >= 0) {
-		vl_each_dirent(proc, add_pid, &p);
-		close(proc);
-	}
+	vl_each_dirent(proc, add_pid, &p);
 	if (p.n)
 		qsort(p.v, p.n, sizeof *p.v, cmp_long);
 	*n = p.n;

@@ -37,9 +37,10 @@ char **vl_read_argv(int dirfd, int *argc);
  * dirfd stays open. 0 or an errno. */
 typedef bool vl_dirent_fn(int dirfd, const char *name, void *arg);
 int vl_each_dirent(int dirfd, vl_dirent_fn *fn, void *arg);
-/* The processes in /proc now, this one aside, in ascending order: *n of
- * them, newly allocated (NULL when none or /proc is unreadable). */
-long *vl_proc_pids(size_t *n);
+/* The processes now in the /proc open on proc (a new fd, which the
+ * caller keeps for their directories), this one aside, in ascending
+ * order: *n of them, newly allocated (NULL when none or unreadable). */
+long *vl_proc_pids(int proc, size_t *n);
 
 /* A pidfd of process pid (close-on-exec), or -1 with errno (ESRCH: gone;
  * ENOSYS: a kernel before Linux 5.3). */

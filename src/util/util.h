@@ -40,10 +40,9 @@ void *vl_grow(void *v, size_t *cap, size_t size);
 		      : (void)0, &(v)[(n)++])
 
 /* Calls fn(i, thread, arg) once for each i in [0, n), from up to threads
- * threads at once (at most 32), this one among them (thread: which, in
- * [0, threads));
- * returns when every call has. With threads <= 1, or when no thread can
- * be started, this thread makes every call. */
+ * threads at once (at most 32), this one among them (thread: which one,
+ * in [0, threads)); returns when every call has. With threads <= 1, or
+ * when no thread can be started, this thread makes every call. */
 typedef void vl_fan_fn(size_t i, unsigned thread, void *arg);
 void vl_fan_out(size_t n, unsigned threads, vl_fan_fn *fn, void *arg);
 

@@ -244,7 +244,8 @@ static void test_proc_pids(void)
 		pause();
 		_exit(0);
 	}
-	long *pids = vl_proc_pids(&n);
+	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long *pids = vl_proc_pids(proc, &n);
 	bool sorted = true, has_child = false, has_self = false;
 	for (size_t i = 0; i < n; i++) {
 		sorted &= i == 0 || pids[i - 1] < pids[i];
@@ -255,6 +256,7 @@ static void test_proc_pids(void)
 	ok(has_child && !has_self, "proc_pids: a child is there, this one not");
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
+	close(proc);
 	free(pids);
 }
 
