@@ -85,6 +85,15 @@ enum audit_finding audit_judge(const struct audit_file *f)
 	return AUDIT_OK;
 }
 
+static bool has_ident(const struct audit_ident *v, size_t n, dev_t dev,
+		      ino_t ino)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].dev == dev && v[i].ino == ino)
+			return true;
+	return false;
+}
+
 /* The entry of the file dev:ino, added when new (path may be NULL). */
 static struct audit_file *file_of(struct audit_proc *p, dev_t dev, ino_t ino,
 				  const char *path)
@@ -97,7 +106,8 @@ static struct audit_file *file_of(struct audit_proc *p, dev_t dev, ino_t ino,
 		}
 	struct audit_file *f = VL_PUSH(p->v, p->n, p->cap);
 	*f = (struct audit_file){ .dev = dev, .ino = ino,
-				  .path = path ? vl_strdup(path) : NULL };
+				  .path = path ? vl_strdup(path) : NULL,
+				  .bare = has_ident(p->bare, p->nbare, dev, ino) };
 	return f;
 }
 
@@ -107,33 +117,38 @@ static void uses(struct audit_file *f, enum audit_use u)
 		f->qemu = u;
 }
 
-/* The vmlock locks of the process, on images (lease files aside). */
-static void add_locks(struct audit_proc *p, const struct pid_lock *pl,
-		      size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (pl[i].role == VL_ROLE_OFFER ||
-		    (pl[i].path && lockspace_contains(pl[i].path)))
-			continue;
-		struct audit_file *f = file_of(p, pl[i].dev, pl[i].ino,
-					       pl[i].path);
-		*VL_PUSH(f->locks, f->nlocks, f->locks_cap) = (struct audit_lock){
-			pl[i].fd, pl[i].mode, pl[i].role, pl[i].byte };
-	}
-}
-
-struct ident {
-	dev_t dev;
-	ino_t ino;
-};
-
 struct fd_scan {
 	struct audit_proc *p;
 	struct pid_lock *locks;	/* the fds that carry a vmlock lock */
 	size_t nlocks, locks_cap;
-	struct ident *open;	/* files of the fds that carry none */
+	int *handed;		/* those of them QEMU got by getfd */
+	size_t nhanded, handed_cap;
+	struct audit_ident *open;	/* files of the fds that carry none */
 	size_t nopen, open_cap;
 };
+
+static bool handed(const struct fd_scan *s, int fd)
+{
+	for (size_t i = 0; i < s->nhanded; i++)
+		if (s->handed[i] == fd)
+			return true;
+	return false;
+}
+
+/* The vmlock locks of the process, on images (lease files aside). */
+static void add_locks(struct audit_proc *p, const struct fd_scan *s)
+{
+	for (size_t i = 0; i < s->nlocks; i++) {
+		const struct pid_lock *pl = &s->locks[i];
+		if (pl->role == VL_ROLE_OFFER ||
+		    (pl->path && lockspace_contains(pl->path)))
+			continue;
+		struct audit_file *f = file_of(p, pl->dev, pl->ino, pl->path);
+		*VL_PUSH(f->locks, f->nlocks, f->locks_cap) = (struct audit_lock){
+			pl->fd, pl->mode, pl->role, pl->byte,
+			handed(s, pl->fd) };
+	}
+}
 
 /* QEMU opens every file close-on-exec; an fd without it came with exec:
  * a lock fd of vmlock run whose lock sync has moved to a new fd. */
@@ -150,22 +165,28 @@ static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 		    const char *fdinfo, void *arg)
 {
 	struct fd_scan *s = arg;
+	struct audit_proc *p = s->p;
+	struct audit_ident id = { st->st_dev, st->st_ino };
 	struct pid_lock pl;
 
 	if (holders_pid_lock(fddir, fdname, st, fdinfo, &pl)) {
 		*VL_PUSH(s->locks, s->nlocks, s->locks_cap) = pl;
+		if (opened_by_qemu(fdinfo))
+			*VL_PUSH(s->handed, s->nhanded, s->handed_cap) = pl.fd;
 		return;
 	}
 	if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
 		return;
-	if (opened_by_qemu(fdinfo))
-		*VL_PUSH(s->open, s->nopen, s->open_cap) = (struct ident){
-			st->st_dev, st->st_ino };
+	bool own = opened_by_qemu(fdinfo);
+	if (own)
+		*VL_PUSH(s->open, s->nopen, s->open_cap) = id;
 	struct ql_use u = fdinfo ? ql_from_fdinfo(fdinfo) : (struct ql_use){ 0 };
+	if (own && !u.locked)
+		*VL_PUSH(p->bare, p->nbare, p->bare_cap) = id;
 	if (!u.locked)
 		return;
 	char *path = vl_read_link(fddir, fdname);
-	struct audit_file *f = file_of(s->p, st->st_dev, st->st_ino, path);
+	struct audit_file *f = file_of(p, st->st_dev, st->st_ino, path);
 	free(path);
 	uses(f, u.writes ? AUDIT_READ_WRITE : AUDIT_READ_ONLY);
 	ql_add_use(&f->qemu_locks, &u);
@@ -264,14 +285,13 @@ static int cmp_path(const void *a, const void *b)
 	return strcmp(x->path ? x->path : "", y->path ? y->path : "");
 }
 
-/* Which files have an fd besides the lock fds; the findings. */
+/* What the fds tell of each file; the findings. */
 static void judge_all(struct audit_proc *p, const struct fd_scan *s)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		struct audit_file *f = &p->v[i];
-		for (size_t j = 0; j < s->nopen && !f->open; j++)
-			f->open = s->open[j].dev == f->dev &&
-				  s->open[j].ino == f->ino;
+		f->open = has_ident(s->open, s->nopen, f->dev, f->ino);
+		f->bare = has_ident(p->bare, p->nbare, f->dev, f->ino);
 		f->finding = audit_judge(f);
 	}
 	if (p->n)
@@ -298,7 +318,7 @@ int audit_process_over(long pid, const char *qmp, struct qmp *q,
 	if (!err) {
 		char *cwd = vl_read_link(piddir, "cwd");
 		describe(out, piddir, qmp, cwd);
-		add_locks(out, s.locks, s.nlocks);
+		add_locks(out, &s);
 		add_block_nodes(out, cwd, q, timeout);
 		judge_all(out, &s);
 		out->cwd = cwd;
@@ -306,6 +326,7 @@ int audit_process_over(long pid, const char *qmp, struct qmp *q,
 	if (piddir >= 0)
 		close(piddir);
 	free(s.open);
+	free(s.handed);
 	pid_locks_free(s.locks, s.nlocks);
 	return err ? pid_error(pid, err, e) : 0;
 }
@@ -370,6 +391,7 @@ void audit_proc_free(struct audit_proc *p)
 		free(p->v[i].locks);
 	}
 	free(p->v);
+	free(p->bare);
 	free(p->command);
 	free(p->name);
 	free(p->qmp);

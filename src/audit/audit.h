@@ -30,6 +30,14 @@ struct audit_lock {
 	enum vl_mode mode;
 	enum vl_role role;	/* holder, or incoming: a handover slot */
 	off_t byte;		/* first byte of the lock */
+	bool handed;		/* QEMU got the fd by getfd (close-on-exec):
+				 * a sync named it */
+};
+
+/* A file by its identity. */
+struct audit_ident {
+	dev_t dev;
+	ino_t ino;
 };
 
 struct audit_file {
@@ -39,6 +47,8 @@ struct audit_file {
 	enum audit_use qemu;	/* what QEMU does with it */
 	struct ql_use qemu_locks;	/* QEMU's own locks on it */
 	bool open;		/* some fd of the process, lock fds aside */
+	bool bare;		/* an fd of QEMU's carries no lock at all:
+				 * maybe one a sync named, its lock gone */
 	struct audit_lock *locks;
 	size_t nlocks, locks_cap;
 	enum audit_finding finding;
@@ -57,6 +67,8 @@ struct audit_proc {
 	bool qmp_answered;	/* its block nodes were read */
 	struct audit_file *v;
 	size_t n, cap;
+	struct audit_ident *bare;	/* files of its fds with no lock */
+	size_t nbare, bare_cap;
 };
 
 /* "ok", "unlocked", "weaker", "stale". */

@@ -62,6 +62,10 @@ static int find_qemu(struct change *c, struct vl_error *e)
 		rc = vl_fail(e, EX_USAGE, "QMP socket %s is pid %ld's, not pid "
 			     "%ld's", sock, peer, c->pid);
 	c->pid = peer;
+	const struct qemu_kvlist *nodes;
+	struct vl_error later;	/* the audit's question says it again */
+	if (!rc)	/* with the chains the judge reads: one question */
+		qmp_block_nodes(&c->q, true, &nodes, &later);
 	if (!rc)
 		rc = audit_process_over(c->pid, sock, &c->q, c->o->timeout,
 					&c->a, e);
@@ -78,6 +82,7 @@ static int judge(struct change *c, struct vl_error *e)
 
 	if (rc == EX_USAGE && c->o->unchecked) {
 		vl_note("%s; sent, --unchecked", e->msg);
+		c->w.stream = true;	/* whatever it starts */
 		rc = 0;
 	}
 	return rc;
@@ -201,6 +206,7 @@ static int audit_again(struct change *c, struct vl_error *e)
 	int rc;
 
 	do {
+		qmp_forget_nodes(&c->q);	/* each look a new one */
 		audit_proc_free(&c->a);
 		rc = audit_process_over(c->pid, sock, &c->q, c->o->timeout,
 					&c->a, e);
@@ -262,7 +268,7 @@ int audit_change(const struct audit_change_opts *o, char **reply,
 		return rc;
 	}
 	/* no reply: QEMU may have run it, as far as vmlock knows */
-	rc = qmp_send_text(&c.q, o->command, reply, &failed, e);
+	rc = qmp_send_text(&c.q, o->command, c.w.stream, reply, &failed, e);
 	struct vl_error later;
 	int synced = settle(&c, failed, &later);
 	if (!rc && synced)

@@ -334,7 +334,7 @@ static int hand_over(struct sync *s, const struct audit_file *f, int mode,
 		     int fd, struct vl_error *e)
 {
 	char *name = fd_name(f, mode);
-	char *args = vl_asprintf("{\"fdname\": \"%s\"}", name);
+	char *args = vl_asprintf("{\"fdname\":\"%s\"}", name);
 	int rc = qmp_execute(s->q, "getfd", args, fd, NULL, e);
 
 	free(args);
@@ -342,14 +342,35 @@ static int hand_over(struct sync *s, const struct audit_file *f, int mode,
 	return rc;
 }
 
-/* Closes what QEMU keeps of earlier syncs for f, but mode's (-1: all). */
+/* The names QEMU may keep fds of f under, as a set of modes. getfd
+ * names an fd after the mode it is handed in, and a lock is lowered in
+ * place to readonly only: an exclusive or shared lock is under its
+ * mode's name, a readonly one under any, as is an fd with no lock. */
+static unsigned names_of(const struct audit_file *f)
+{
+	const unsigned all = 1u << VL_EXCLUSIVE | 1u << VL_SHARED |
+			     1u << VL_READONLY;
+	unsigned names = f->bare ? all : 0;
+
+	for (size_t i = 0; i < f->nlocks; i++)
+		if (f->locks[i].handed)
+			names |= f->locks[i].mode == VL_READONLY ||
+				 f->locks[i].role != VL_ROLE_HOLDER ? all
+				 : 1u << f->locks[i].mode;
+	return names;
+}
+
+/* Closes what QEMU keeps of earlier syncs for f, but mode's (-1: all);
+ * each closefd is a round trip, sent for a name that may be there. */
 static void close_old(struct sync *s, const struct audit_file *f, int keep)
 {
 	struct vl_error ignored;
+	unsigned names = names_of(f);
 
 	for (int m = VL_EXCLUSIVE; s->connected && m <= VL_READONLY; m++) {
-		char *name = m == keep ? NULL : fd_name(f, m);
-		char *args = name ? vl_asprintf("{\"fdname\": \"%s\"}", name)
+		char *name = m == keep || !(names & 1u << m) ? NULL
+			     : fd_name(f, m);
+		char *args = name ? vl_asprintf("{\"fdname\":\"%s\"}", name)
 				  : NULL;
 		if (args)	/* an fd QEMU does not have is no error here */
 			qmp_execute(s->q, "closefd", args, -1, NULL, &ignored);

@@ -192,9 +192,7 @@ int cmd_audit(int argc, const char **argv)
 		{ "pid", 'p', POPT_ARG_STRING, &o.pid_arg, OPT_PID,
 		  "audit process PID (repeatable; default: every QEMU the "
 		  "caller can see)", "PID" },
-		{ "timeout", 't', POPT_ARG_STRING, &o.timeout_arg, 0,
-		  "seconds to wait for each QMP reply (default 5; -1: "
-		  "forever)", "SECONDS" },
+		VL_QMP_TIMEOUT_OPTION(o.timeout_arg),
 		{ "verbose", 'v', POPT_ARG_VAL, &vl_verbosity, 1,
 		  "say more (unreachable QMP sockets)", NULL },
 		VL_HELP_OPTIONS,

@@ -50,6 +50,10 @@ enum { VL_OPT_LEASE = 1 };
 	"the named resource NAME; repeatable", "NAME" }
 #define VL_SETUP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
 	(void *)vl_setup_options, 0, "Driver and configuration:", NULL }
+/* --timeout of the commands that talk QMP, into the string var. */
+#define VL_QMP_TIMEOUT_OPTION(var) { "timeout", 't', POPT_ARG_STRING, \
+	&(var), 0, "seconds to wait for each QMP reply (default 5; -1: " \
+	"forever)", "SECONDS" }
 #define VL_VERBOSITY_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \
 	(void *)vl_verbosity_options, 0, NULL, NULL }
 #define VL_HELP_OPTIONS { NULL, 0, POPT_ARG_INCLUDE_TABLE, \

@@ -67,9 +67,7 @@ int cmd_qmp(int argc, const char **argv)
 		{ "wait", 'w', POPT_ARG_STRING, &wait_arg, 0,
 		  "wait up to SECONDS for busy files (default 0; -1: forever)",
 		  "SECONDS" },
-		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
-		  "seconds to wait for each QMP reply (default 5; -1: "
-		  "forever)", "SECONDS" },
+		VL_QMP_TIMEOUT_OPTION(timeout_arg),
 		{ "unchecked", 0, POPT_ARG_NONE, &unchecked, 0,
 		  "send a command vmlock cannot judge, and sync after", NULL },
 		VL_VERBOSITY_OPTIONS,

@@ -46,9 +46,7 @@ int cmd_sync(int argc, const char **argv)
 		{ "qmp", 0, POPT_ARG_STRING, &qmp, 0,
 		  "its QMP socket (default: the one its command line names)",
 		  "SOCKET" },
-		{ "timeout", 't', POPT_ARG_STRING, &timeout_arg, 0,
-		  "seconds to wait for each QMP reply (default 5; -1: "
-		  "forever)", "SECONDS" },
+		VL_QMP_TIMEOUT_OPTION(timeout_arg),
 		VL_VERBOSITY_OPTIONS,
 		VL_HELP_OPTIONS,
 		POPT_TABLEEND

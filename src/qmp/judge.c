@@ -45,7 +45,7 @@ struct judge {
 	struct qmp_wants *out;
 	struct vl_error *e;
 	const char *command;
-	bool loaded;
+	bool loaded, drives_loaded;
 	bool nodes_hidden;	/* not asked for: see load_nodes */
 	struct node *nodes;
 	size_t nnodes, nodes_cap;
@@ -98,32 +98,26 @@ static void read_chain(struct judge *j, struct node *n,
  * names none is judged all the same. */
 static int load_nodes(struct judge *j)
 {
-	struct qemu_kvlist kv = {0};
-	bool waits;
-	int rc = qmp_stream_waits(j->q, &waits, j->e);
+	const struct qemu_kvlist *kv;
+	int rc = qmp_block_nodes(j->q, true, &kv, j->e);
 
-	j->nodes_hidden = !rc && waits;
-	if (!rc && !waits)
-		rc = qmp_execute(j->q, "query-named-block-nodes", NULL, -1, &kv,
-				 j->e);
-
-	for (size_t i = 0; !rc; i++) {
+	j->nodes_hidden = !rc && !kv;
+	for (size_t i = 0; !rc && kv; i++) {
 		char *p = vl_asprintf("%zu.", i);
-		const char *name = qemu_kv_get_below(&kv, p, "node-name");
-		if (!name && !qemu_kv_get_below(&kv, p, "file")) {
+		const char *name = qemu_kv_get_below(kv, p, "node-name");
+		if (!name && !qemu_kv_get_below(kv, p, "file")) {
 			free(p);
 			break;
 		}
 		struct node *n = VL_PUSH(j->nodes, j->nnodes, j->nodes_cap);
-		const char *drv = qemu_kv_get_below(&kv, p, "drv");
+		const char *drv = qemu_kv_get_below(kv, p, "drv");
 		*n = (struct node){ .name = name ? vl_strdup(name) : NULL,
-				    .file = local_path(j, qemu_kv_get_below(&kv, p, "file")),
+				    .file = local_path(j, qemu_kv_get_below(kv, p, "file")),
 				    .drv = vl_strdup(drv ? drv : ""),
-				    .ro = get_bool(&kv, p, "ro", false) };
-		read_chain(j, n, &kv, p);
+				    .ro = get_bool(kv, p, "ro", false) };
+		read_chain(j, n, kv, p);
 		free(p);
 	}
-	qemu_kvlist_free(&kv);
 	return rc;
 }
 
@@ -159,22 +153,26 @@ static bool is_protocol_driver(const char *drv)
 	       !strcmp(drv, "host_cdrom");
 }
 
-/* What QEMU has, asked once, when a judge first needs it. */
-static int load(struct judge *j)
+/* What QEMU has, asked once, when a judge first needs it: its nodes,
+ * and its drives for a judge that names devices. */
+static int load(struct judge *j, bool drives)
 {
 	int rc = j->loaded ? 0 : load_nodes(j);
 
-	if (!rc && !j->loaded)
+	if (!rc && !j->loaded) {
+		j->loaded = true;
+		j->live = vl_calloc(j->nnodes + 1, sizeof *j->live);
+		for (size_t i = 0; i < j->nnodes; i++)
+			j->live[i] = (struct qemu_live_node){
+				.name = j->nodes[i].name,
+				.file = j->nodes[i].file,
+				.protocol = is_protocol_driver(j->nodes[i].drv) };
+	}
+	if (!rc && drives && !j->drives_loaded) {
+		j->drives_loaded = true;
 		rc = load_drives(j);
-	if (rc || j->loaded)
-		return rc;
-	j->loaded = true;
-	j->live = vl_calloc(j->nnodes + 1, sizeof *j->live);
-	for (size_t i = 0; i < j->nnodes; i++)
-		j->live[i] = (struct qemu_live_node){
-			.name = j->nodes[i].name, .file = j->nodes[i].file,
-			.protocol = is_protocol_driver(j->nodes[i].drv) };
-	return 0;
+	}
+	return rc;
 }
 
 static struct qemu_live live_of(const struct judge *j, bool inherit)
@@ -287,7 +285,7 @@ static int unknown_node(struct judge *j, const char *what, const char *name)
 static int want_node(struct judge *j, const char *name, bool by_device,
 		     enum vl_mode mode, bool job)
 {
-	int rc = load(j);
+	int rc = load(j, by_device);
 	struct node *n = rc ? NULL : by_device ? find_device_node(j, name)
 					       : find_node(j, name);
 
@@ -343,7 +341,7 @@ static const char *arg(const struct judge *j, const char *args,
 static int judge_blockdev_add(struct judge *j, const char *args)
 {
 	struct qemu_kvlist opts = {0};
-	int rc = load(j);
+	int rc = load(j, false);
 
 	qemu_kv_copy_below(j->kv, args, &opts);
 	if (!rc)
@@ -356,7 +354,7 @@ static int judge_blockdev_add(struct judge *j, const char *args)
  * reopened with its read-write. */
 static int judge_reopen(struct judge *j, const char *args)
 {
-	int rc = load(j);
+	int rc = load(j, false);
 
 	for (size_t i = 0; !rc; i++) {
 		char *p = vl_asprintf("%soptions.%zu.", args, i);
@@ -402,7 +400,7 @@ static bool qemu_opens_read_only(struct judge *j, const struct drive *d)
 static int medium_read_only(struct judge *j, const char *device,
 			    const char *mode, bool *ro)
 {
-	int rc = load(j);
+	int rc = load(j, true);
 	struct drive *d = rc ? NULL : find_drive(j, device);
 
 	if (rc)
@@ -440,7 +438,7 @@ static int judge_change_medium(struct judge *j, const char *args)
 
 static int node_as_is(struct judge *j, const char *name, bool job)
 {
-	int rc = load(j);
+	int rc = load(j, false);
 	struct node *n = rc ? NULL : find_node(j, name);
 
 	return rc ? rc : want_node(j, name, false, mode_of(n && n->ro), job);
@@ -461,7 +459,7 @@ static int judge_blockdev_snapshot(struct judge *j, const char *args)
 static int snapshot(struct judge *j, const char *top, bool by_device,
 		    const char *file, bool existing)
 {
-	int rc = load(j);
+	int rc = load(j, by_device);
 	struct node *n = rc ? NULL : by_device ? find_device_node(j, top)
 					       : find_node(j, top);
 
@@ -513,7 +511,7 @@ static long chain_index(struct judge *j, const struct node *n,
 static int judge_commit(struct judge *j, const char *args)
 {
 	const char *dev = arg(j, args, "device");
-	int rc = load(j);
+	int rc = load(j, true);
 	struct node *n = rc ? NULL : find_device_node(j, dev);
 
 	if (rc)
@@ -537,6 +535,7 @@ static int judge_commit(struct judge *j, const char *args)
 
 static int judge_stream(struct judge *j, const char *args)
 {
+	j->out->stream = true;
 	return want_node(j, arg(j, args, "device"), true, VL_EXCLUSIVE, true);
 }
 
@@ -582,7 +581,7 @@ static int judge_node_target(struct judge *j, const char *args)
 static int judge_device_add(struct judge *j, const char *args)
 {
 	const char *drive = arg(j, args, "drive");
-	int rc = drive ? load(j) : 0;
+	int rc = drive ? load(j, true) : 0;
 	struct node *n = rc || !drive ? NULL : find_device_node(j, drive);
 
 	if (rc || !drive)
@@ -599,7 +598,7 @@ static int judge_device_add(struct judge *j, const char *args)
 static int judge_device_del(struct judge *j, const char *args)
 {
 	const char *id = arg(j, args, "id");
-	int rc = id ? load(j) : 0;
+	int rc = id ? load(j, true) : 0;
 
 	for (size_t i = 0; !rc && id && i < j->ndrives; i++) {
 		struct drive *d = &j->drives[i];
@@ -740,7 +739,7 @@ static int hmp_drive_add(struct judge *j, const struct hmp_line *l)
 	const char *opts = hmp_arg(l, 1);
 	struct qemu_live live;
 	struct qemu_disks d = {0};
-	int rc = opts ? load(j) : 0;
+	int rc = opts ? load(j, false) : 0;
 
 	if (rc || !opts)
 		return rc;
@@ -790,7 +789,7 @@ static int hmp_commit(struct judge *j, const struct hmp_line *l)
 {
 	const char *dev = hmp_arg(l, 0);
 	bool all = dev && !strcmp(dev, "all");
-	int rc = load(j);
+	int rc = load(j, true);
 	struct drive *one = rc || all ? NULL : find_drive(j, dev);
 
 	for (size_t i = 0; !rc && i < j->ndrives; i++) {
@@ -808,6 +807,7 @@ static int hmp_commit(struct judge *j, const struct hmp_line *l)
 
 static int hmp_stream(struct judge *j, const struct hmp_line *l)
 {
+	j->out->stream = true;
 	return want_node(j, hmp_arg(l, 0), true, VL_EXCLUSIVE, true);
 }
 

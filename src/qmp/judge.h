@@ -23,6 +23,7 @@ struct qmp_wants {
 	/* files QEMU closes a moment after its reply (device_del) */
 	char **closing;
 	size_t nclosing, closing_cap;
+	bool stream;		/* it starts a block-stream job */
 };
 
 /* Reads text, one QMP command in QEMU's JSON dialect, into cmd; *name

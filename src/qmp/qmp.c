@@ -188,8 +188,8 @@ static void take_return(struct qemu_kvlist *msg, struct qemu_kvlist *ret)
 int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 		struct qemu_kvlist *ret, struct vl_error *e)
 {
-	char *text = vl_asprintf("{\"execute\": \"%s\"%s%s}\n", command,
-				 args ? ", \"arguments\": " : "",
+	char *text = vl_asprintf("{\"execute\":\"%s\"%s%s}\n", command,
+				 args ? ",\"arguments\":" : "",
 				 args ? args : "");
 	struct qemu_kvlist msg = {0};
 	int rc = send_all(q, text, fd, e);
@@ -207,14 +207,21 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 	return rc;
 }
 
-int qmp_send_text(struct qmp *q, const char *text, char **reply,
-		  bool *failed, struct vl_error *e)
+void qmp_forget_nodes(struct qmp *q)
+{
+	qemu_kvlist_free(&q->nodes);
+	q->nodes_kept = q->chains = false;
+}
+
+int qmp_send_text(struct qmp *q, const char *text, bool may_stream,
+		  char **reply, bool *failed, struct vl_error *e)
 {
 	struct qemu_kvlist msg = {0};
 	char *line = vl_asprintf("%s\n", text);
 	int rc = send_all(q, line, -1, e);
 
-	q->no_stream = false;	/* the user's command may start one */
+	q->no_stream &= !may_stream;
+	qmp_forget_nodes(q);
 	free(line);
 	*reply = NULL;
 	if (!rc)
@@ -263,6 +270,7 @@ void qmp_close(struct qmp *q)
 {
 	if (q->fd >= 0)
 		close(q->fd);
+	qmp_forget_nodes(q);
 	free(q->path);
 	free(q->buf);
 	*q = (struct qmp){ .fd = -1 };
@@ -315,42 +323,51 @@ int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
 	return rc;
 }
 
-/* query-named-block-nodes, flat, unless QEMU would crash on it. */
-static int flat_nodes(struct qmp *q, struct qemu_kvlist *out,
-		      struct vl_error *e)
+int qmp_block_nodes(struct qmp *q, bool chains,
+		    const struct qemu_kvlist **nodes, struct vl_error *e)
 {
 	bool waits;
-	int rc = qmp_stream_waits(q, &waits, e);
+	int rc;
 
-	if (!rc && waits)
+	*nodes = q->nodes_kept && (q->chains || !chains) ? &q->nodes : NULL;
+	if (*nodes)
+		return 0;
+	rc = qmp_stream_waits(q, &waits, e);
+	if (rc || waits)
+		return rc;
+	qmp_forget_nodes(q);
+	rc = qmp_execute(q, "query-named-block-nodes",
+			 chains ? NULL : "{\"flat\":true}", -1, &q->nodes, e);
+	q->nodes_kept = !rc;
+	q->chains = chains;
+	*nodes = rc ? NULL : &q->nodes;
+	return rc;
+}
+
+int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e)
+{
+	const struct qemu_kvlist *nodes;
+	int rc = qmp_block_nodes(q, false, &nodes, e);
+
+	if (!rc && !nodes)
 		rc = vl_fail(e, EX_UNAVAILABLE, "QMP socket %s: a block-stream "
 			     "job with auto-dismiss off is there, and QEMU 7.2 "
 			     "crashes on the question for its block nodes once "
 			     "it has concluded; dismiss it first (job-dismiss)",
 			     q->path);
-	return rc ? rc : qmp_execute(q, "query-named-block-nodes",
-				     "{\"flat\": true}", -1, out, e);
-}
-
-int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e)
-{
-	struct qemu_kvlist nodes = {0};
-	int rc = flat_nodes(q, &nodes, e);
-
-	for (size_t i = 0; !rc && i < nodes.n; i++) {
-		const struct qemu_kv *kv = &nodes.v[i];
+	for (size_t i = 0; !rc && i < nodes->n; i++) {
+		const struct qemu_kv *kv = &nodes->v[i];
 		size_t digits = strspn(kv->key, "0123456789");
 		if (!digits || strcmp(kv->key + digits, ".file") || !kv->val ||
 		    !local_file(kv->val))
 			continue;
 		char *ro_key = vl_asprintf("%.*s.ro", (int)digits, kv->key);
-		const char *ro = qemu_kv_get(&nodes, ro_key);
+		const char *ro = qemu_kv_get(nodes, ro_key);
 		bool read_only = true;
 		vl_parse_bool(ro ? ro : "on", &read_only);
 		add_file(out, kv->val, read_only);
 		free(ro_key);
 	}
-	qemu_kvlist_free(&nodes);
 	return rc;
 }
 

@@ -10,7 +10,10 @@
  * QEMU keeps an fd given by getfd under its name, with the locks of its
  * open file description, after the client leaves, until closefd on the
  * same monitor, a getfd of the same name (which closes the old fd), or
- * its exit. */
+ * its exit.
+ *
+ * QEMU 7.2 reads a monitor's input one byte per turn of its loop (each
+ * a few microseconds), so vmlock's own commands go without blanks. */
 #ifndef VMLOCK_QMP_QMP_H
 #define VMLOCK_QMP_QMP_H
 
@@ -28,6 +31,10 @@ struct qmp {
 	 * question: on this connection only the user's command starts one
 	 * (another monitor's client might, within a vmlock qmp's moment) */
 	bool no_stream;
+	/* query-named-block-nodes' last answer, until the user's command;
+	 * chains: asked non-flat (with the images' backing chains) */
+	struct qemu_kvlist nodes;
+	bool nodes_kept, chains;
 };
 
 /* Connects to the QMP socket at path and negotiates, waiting up to
@@ -46,9 +53,10 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
 /* Sends text, one command as the user wrote it, and reads QEMU's reply
  * (past events): its text, newly allocated, in *reply; *failed when it
  * is an error (for HMP through human-monitor-command: a returned string
- * "Error: ..."). 0, or 69 as qmp_execute. */
-int qmp_send_text(struct qmp *q, const char *text, char **reply,
-		  bool *failed, struct vl_error *e);
+ * "Error: ..."). may_stream: the command may start a block-stream job
+ * (see qmp_stream_waits). 0, or 69 as qmp_execute. */
+int qmp_send_text(struct qmp *q, const char *text, bool may_stream,
+		  char **reply, bool *failed, struct vl_error *e);
 /* The pid of the process at the other end, or -1. */
 long qmp_peer_pid(const struct qmp *q);
 void qmp_close(struct qmp *q);
@@ -69,10 +77,20 @@ struct qmp_files {
  * with auto-dismiss off may do between any two questions: *waits says
  * whether there is one (query-block-jobs). 0 or qmp_execute's codes. */
 int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e);
-/* The files of every block node (query-named-block-nodes, flat), each
- * once; names that are no local path (json:, protocols, fd sets) left
- * out. 0 or qmp_execute's codes; 69 without asking while QEMU 7.2 could
- * crash on the question (qmp_stream_waits). */
+/* Every block node of QEMU (query-named-block-nodes), flattened as
+ * qmp_execute's return: N.node-name, N.file, N.ro, ..., with chains
+ * also N.image.backing-image... down each backing chain. Asked once
+ * until the user's command or qmp_forget_nodes (an answer with chains
+ * serves a question without). 0 with *nodes NULL, not asked, while QEMU 7.2 could crash
+ * on the question (qmp_stream_waits); or qmp_execute's codes. */
+int qmp_block_nodes(struct qmp *q, bool chains,
+		    const struct qemu_kvlist **nodes, struct vl_error *e);
+/* What QEMU said of its block nodes is old: asked again when next
+ * needed. */
+void qmp_forget_nodes(struct qmp *q);
+/* The files of every block node, each once; names that are no local
+ * path (json:, protocols, fd sets) left out. 0 or qmp_execute's codes;
+ * 69 while qmp_block_nodes may not ask. */
 int qmp_block_files(struct qmp *q, struct qmp_files *out, struct vl_error *e);
 void qmp_files_free(struct qmp_files *f);
 

@@ -616,6 +616,41 @@ for b in json.load(sys.stdin)["return"]:
 	assert_free "$k"
 }
 
+# fds_of PATH: how many fds QEMU has open on PATH.
+fds_of() {
+	local fd n=0
+	for fd in /proc/"$QEMU_PID"/fd/*; do
+		[[ $(readlink "$fd") == "$1" ]] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+@test "an fd a killed sync left in QEMU (named, its lock gone) is closed by the next sync that locks the file, which is then released when QEMU lets it go" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	x=$(canon "$(mkqcow2 x.qcow2)")
+	guest
+	ok "$(blockdev_qcow2 x "$x" true)"
+	assert_held "$x" readonly
+	qmp '{"execute": "blockdev-del", "arguments": {"node-name": "x"}}' >/dev/null
+	# sync killed at its Nth QMP message, N = 1, 2, ... until one is
+	# killed once it has released the lock: at its first closefd
+	local n
+	for n in $(seq 12); do
+		run strace -o /dev/null -e trace=sendmsg \
+			-e inject=sendmsg:signal=KILL:when=$n "$VMLOCK" sync --pid "$QEMU_PID"
+		assert_equal "$status" 137
+		_is_free "$x" && break
+	done
+	assert_free "$x"
+	assert_equal "$(fds_of "$x")" 1
+	ok "$(blockdev_qcow2 x "$x")"
+	assert_held "$x" exclusive
+	ok '{"execute": "blockdev-del", "arguments": {"node-name": "x"}}'
+	assert_free "$x"
+	assert_equal "$(fds_of "$x")" 0
+}
+
 @test "a file vmlock creates: mode 0666 less the umask (at most 0644); as root, owned by QEMU's user" {
 	a=$(canon "$(mkqcow2 a.qcow2)")
 	guest -drive "file=$a,if=none,id=d0,format=qcow2"

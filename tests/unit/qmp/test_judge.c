@@ -131,6 +131,7 @@ struct verdict {
 	int rc;
 	char text[4096];
 	char asked[1024];
+	bool stream;		/* it starts a block-stream job */
 };
 
 /* Judges command (JSON, "D" in it replaced by the scratch directory)
@@ -188,6 +189,7 @@ static struct verdict judge_rules(const char *command, const struct rule *rules)
 		snprintf(v.text, sizeof v.text, "error %d: %s", v.rc, e.msg);
 	else
 		snprintf(v.text, sizeof v.text, "%s", describe(&w));
+	v.stream = w.stream;
 	qmp_wants_free(&w);
 	if (connected)
 		qmp_close(&q);
@@ -352,6 +354,14 @@ static void test_blockdev_add(void)
 	check_rc("{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": "
 		 "\"raw\", \"node-name\": \"n4\", \"file\": \"no-such-node\"}}",
 		 64);
+	/* each question is bytes QEMU reads one by one: only those needed */
+	struct verdict v = judge("{\"execute\": \"blockdev-add\", \"arguments\": "
+				 "{\"driver\": \"raw\", \"node-name\": \"n2\", "
+				 "\"file\": \"proto-free\"}}");
+	ok(v.rc == 0 && !strcmp(v.asked, "query-block-jobs "
+				"query-named-block-nodes") && !v.stream,
+	   "blockdev-add: the nodes asked, not the drives; no stream job "
+	   "(asked %s)", v.asked);
 }
 
 static void test_commit(void)
@@ -370,6 +380,29 @@ static void test_commit(void)
 		 64);
 	check_rc("{\"execute\": \"block-commit\", \"arguments\": {\"device\": "
 		 "\"nothere\"}}", 64);
+}
+
+/* After the command, QEMU is asked for its stream jobs (QEMU 7.2 dies on
+ * the question for its nodes once one has concluded) only if it may
+ * have started one. */
+static void test_stream(void)
+{
+	static const char *const starts[] = {
+		"{\"execute\": \"block-stream\", \"arguments\": {\"device\": "
+		"\"d0\"}}",
+		"{\"execute\": \"human-monitor-command\", \"arguments\": "
+		"{\"command-line\": \"block_stream d0\"}}",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct verdict v = judge(starts[i]);
+		ok(v.rc == 0 && !strcmp(v.text, "excl:D/top.qcow2+job") &&
+		   v.stream, "%s: excl:D/top.qcow2+job, starts a stream job "
+		   "(%s)", starts[i], v.text);
+	}
+	struct verdict v = judge("{\"execute\": \"block-commit\", "
+				 "\"arguments\": {\"device\": \"d0\"}}");
+	ok(v.rc == 0 && !v.stream, "block-commit starts no stream job");
 }
 
 static void test_snapshot_sync(void)
@@ -591,6 +624,7 @@ int main(int argc, char **argv)
 	make_state();
 	test_blockdev_add();
 	test_commit();
+	test_stream();
 	test_snapshot_sync();
 	test_mirror();
 	test_change_medium();

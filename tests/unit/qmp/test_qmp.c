@@ -142,7 +142,7 @@ static void test_negotiate_and_events(void)
 		negotiation[0], negotiation[1],
 		{ "query-status", EVENT EVENT "{\"return\": {\"status\": "
 		  "\"running\", \"running\": true}}\r\n", 7, false, false },
-		{ "\"arguments\": {\"a\": 1}", "{\"return\": [{\"file\": \"/x\"}, "
+		{ "\"arguments\":{\"a\": 1}", "{\"return\": [{\"file\": \"/x\"}, "
 		  "{\"file\": \"/y\"}]}\r\n" EMPTY, 0, false, false },
 		{ "second", NULL, 0, false, false },
 		{ 0 },
@@ -307,7 +307,7 @@ static void test_block_files(void)
 		negotiation[0], negotiation[1],
 		{ "\"query-block-jobs\"", "{\"return\": []}\r\n", 0, false,
 		  false },
-		{ "\"query-named-block-nodes\", \"arguments\": {\"flat\": true}",
+		{ "\"query-named-block-nodes\",\"arguments\":{\"flat\":true}",
 		  "{\"return\": [{\"file\": \"/img/a.qcow2\", \"ro\": false, "
 		  "\"node-name\": \"f\", \"image\": {\"filename\": \"x\"}}, "
 		  "{\"file\": \"/img/a.qcow2\", \"ro\": true}, "
