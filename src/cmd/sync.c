@@ -5,7 +5,6 @@
 #include "config.h"
 #include "audit/sync.h"
 #include "cmd/commands.h"
-#include "qmp/qmp.h"
 #include "util/escape.h"
 #include "util/util.h"
 
@@ -22,34 +21,12 @@ static void changed(const char *path, const char *what)
 	free(shown);
 }
 
-/* One connection for the audit, the sync and the audit after it, when
- * QEMU's QMP socket answers (else each finds, and says, it does not). */
-static struct qmp *connect_qemu(long pid, const char *qmp, double timeout,
-				struct qmp *q)
-{
-	char *sock = qmp ? vl_strdup(qmp) : audit_qmp_socket(pid);
-	struct vl_error e;
-	bool connected = sock && !qmp_connect(q, sock, timeout, &e);
-
-	free(sock);
-	return connected ? q : NULL;
-}
-
-static int audit(long pid, const char *qmp, struct qmp *q, double timeout,
-		 struct audit_proc *a, struct vl_error *e)
-{
-	if (!q)
-		return audit_process(pid, qmp, timeout, a, e);
-	qmp_forget_nodes(q);	/* each look a new one */
-	return audit_process_over(pid, q->path, q, timeout, a, e);
-}
-
 /* After the changes: what audit finds now (1, said, unless all is ok). */
-static int audit_again(long pid, const char *qmp, struct qmp *q,
-		       double timeout, struct vl_error *e)
+static int audit_again(long pid, const char *qmp, double timeout,
+		       struct vl_error *e)
 {
 	struct audit_proc a;
-	int rc = audit(pid, qmp, q, timeout, &a, e);
+	int rc = audit_process(pid, qmp, timeout, &a, e);
 
 	if (!rc && !audit_proc_ok(&a)) {
 		vl_print_findings(stdout, &a, 1);
@@ -86,20 +63,17 @@ int cmd_sync(int argc, const char **argv)
 			    "vmlock sync --pid PID [--qmp SOCKET] [--timeout "
 			    "SECONDS]", &e);
 
-	struct qmp conn, *q = rc ? NULL : connect_qemu(pid, qmp, timeout, &conn);
 	if (!rc)
-		rc = audit(pid, qmp, q, timeout, &a, &e);
+		rc = audit_process(pid, qmp, timeout, &a, &e);
 	if (!rc)
 		rc = audit_sync(&a, &(struct audit_sync_opts){
-					.timeout = timeout, .q = q,
+					.timeout = timeout,
 					.done = vl_verbosity < 0 ? NULL : changed },
 				&e);
 	if (!rc)
-		rc = audit_again(pid, qmp, q, timeout, &e);
+		rc = audit_again(pid, qmp, timeout, &e);
 	if (rc)
 		vl_warn("%s", e.msg);
-	if (q)
-		qmp_close(q);
 	audit_proc_free(&a);
 	free(pid_arg);
 	free(qmp);
