@@ -171,7 +171,11 @@ static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 
 	if (holders_pid_lock(fddir, fdname, st, fdinfo, &pl)) {
 		*VL_PUSH(s->locks, s->nlocks, s->locks_cap) = pl;
-		if (opened_by_qemu(fdinfo))
+		/* the guard alone, which add_locks leaves out, is what a
+		 * sync killed in an upgrade leaves: its name unknown too */
+		if (opened_by_qemu(fdinfo) && pl.role == VL_ROLE_OFFER)
+			*VL_PUSH(p->bare, p->nbare, p->bare_cap) = id;
+		else if (opened_by_qemu(fdinfo))
 			*VL_PUSH(s->handed, s->nhanded, s->handed_cap) = pl.fd;
 		return;
 	}
@@ -291,6 +295,8 @@ static void judge_all(struct audit_proc *p, const struct fd_scan *s)
 	for (size_t i = 0; i < p->n; i++) {
 		struct audit_file *f = &p->v[i];
 		f->open = has_ident(s->open, s->nopen, f->dev, f->ino);
+		/* again: file_of, for a file audit_expect adds, sees the
+		 * list, but files of the scan itself came before it was whole */
 		f->bare = has_ident(p->bare, p->nbare, f->dev, f->ino);
 		f->finding = audit_judge(f);
 	}

@@ -47,8 +47,9 @@ struct audit_file {
 	enum audit_use qemu;	/* what QEMU does with it */
 	struct ql_use qemu_locks;	/* QEMU's own locks on it */
 	bool open;		/* some fd of the process, lock fds aside */
-	bool bare;		/* an fd of QEMU's carries no lock at all:
-				 * maybe one a sync named, its lock gone */
+	bool bare;		/* an fd of QEMU's carries no lock at all
+				 * (or the guard alone): maybe one a sync
+				 * named, its lock gone; name unknown */
 	struct audit_lock *locks;
 	size_t nlocks, locks_cap;
 	enum audit_finding finding;
@@ -67,7 +68,9 @@ struct audit_proc {
 	bool qmp_answered;	/* its block nodes were read */
 	struct audit_file *v;
 	size_t n, cap;
-	struct audit_ident *bare;	/* files of its fds with no lock */
+	/* files of its close-on-exec fds that hold no lock, neither
+	 * vmlock's nor QEMU's (or the handover guard alone) */
+	struct audit_ident *bare;
 	size_t nbare, bare_cap;
 };
 

@@ -63,7 +63,7 @@ static int find_qemu(struct change *c, struct vl_error *e)
 			     "%ld's", sock, peer, c->pid);
 	c->pid = peer;
 	const struct qemu_kvlist *nodes;
-	struct vl_error later;	/* the audit's question says it again */
+	struct vl_error later;	/* the judge's question fails the same way */
 	if (!rc)	/* with the chains the judge reads: one question */
 		qmp_block_nodes(&c->q, true, &nodes, &later);
 	if (!rc)

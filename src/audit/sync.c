@@ -322,30 +322,33 @@ static int prepare(struct sync *s, struct vl_error *e)
 	return rc;
 }
 
-static char *fd_name(const struct audit_file *f, int mode)
+/* getfd (with fd) or closefd of the name of f and mode in QEMU. */
+static int fd_command(struct sync *s, const char *command,
+		      const struct audit_file *f, int mode, int fd,
+		      struct vl_error *e)
 {
-	return vl_asprintf("vmlock-%s-%llx-%llx", vl_mode_name(mode),
-			   (unsigned long long)f->dev,
-			   (unsigned long long)f->ino);
+	char *args = vl_asprintf("{\"fdname\":\"vmlock-%s-%llx-%llx\"}",
+				 vl_mode_name(mode),
+				 (unsigned long long)f->dev,
+				 (unsigned long long)f->ino);
+	int rc = qmp_execute(s->q, command, args, fd, NULL, e);
+
+	free(args);
+	return rc;
 }
 
 /* Hands fd to QEMU under the name of f and mode. */
 static int hand_over(struct sync *s, const struct audit_file *f, int mode,
 		     int fd, struct vl_error *e)
 {
-	char *name = fd_name(f, mode);
-	char *args = vl_asprintf("{\"fdname\":\"%s\"}", name);
-	int rc = qmp_execute(s->q, "getfd", args, fd, NULL, e);
-
-	free(args);
-	free(name);
-	return rc;
+	return fd_command(s, "getfd", f, mode, fd, e);
 }
 
 /* The names QEMU may keep fds of f under, as a set of modes. getfd
- * names an fd after the mode it is handed in, and a lock is lowered in
- * place to readonly only: an exclusive or shared lock is under its
- * mode's name, a readonly one under any, as is an fd with no lock. */
+ * names an fd after the mode it is handed in, and a handed lock changes
+ * mode in place only by lowering to readonly: an exclusive or shared
+ * lock is under its mode's name, a readonly one under any, as is an fd
+ * with no lock. */
 static unsigned names_of(const struct audit_file *f)
 {
 	const unsigned all = 1u << VL_EXCLUSIVE | 1u << VL_SHARED |
@@ -367,16 +370,9 @@ static void close_old(struct sync *s, const struct audit_file *f, int keep)
 	struct vl_error ignored;
 	unsigned names = names_of(f);
 
-	for (int m = VL_EXCLUSIVE; s->connected && m <= VL_READONLY; m++) {
-		char *name = m == keep || !(names & 1u << m) ? NULL
-			     : fd_name(f, m);
-		char *args = name ? vl_asprintf("{\"fdname\":\"%s\"}", name)
-				  : NULL;
-		if (args)	/* an fd QEMU does not have is no error here */
-			qmp_execute(s->q, "closefd", args, -1, NULL, &ignored);
-		free(args);
-		free(name);
-	}
+	for (int m = VL_EXCLUSIVE; s->connected && m <= VL_READONLY; m++)
+		if (m != keep && names & 1u << m)	/* none there: no error */
+			fd_command(s, "closefd", f, m, -1, &ignored);
 }
 
 static void report(const struct sync *s, const char *path, char *what)
@@ -384,6 +380,27 @@ static void report(const struct sync *s, const char *path, char *what)
 	if (s->done)
 		s->done(path, what);
 	free(what);
+}
+
+/* The upgrade failed once the old locks were given up: the new fd, in
+ * QEMU now, takes the old mode beside its guard (the old fds cannot
+ * while the guard is up, and QEMU may have closed its fd of that name),
+ * so that the file is held as before; failing that, once the guard is
+ * down, the old fds again. */
+static void take_back(struct file_sync *fs)
+{
+	const struct audit_file *f = fs->f;
+	struct lp_conflict c;
+	struct vl_deadline d = vl_deadline_in(MOMENT);
+	enum vl_mode old = (enum vl_mode)audit_lock_mode(f);
+	int rc;
+
+	while ((rc = lp_lock_beside(fs->fresh, old, &c)) == EAGAIN &&
+	       lp_pause(&d) == 0)
+		;
+	lp_unguard(fs->fresh);
+	for (size_t i = 0; rc && i < f->nlocks; i++)
+		lp_lock(fs->dups[i], f->locks[i].mode, &c);
 }
 
 /* Guard up, the new lock handed to QEMU, then the old one given up and
@@ -409,10 +426,7 @@ static int commit_upgrade(struct sync *s, struct file_sync *fs,
 	       lp_pause(&d) == 0)
 		;	/* the guard keeps newcomers out meanwhile */
 	if (rc) {
-		for (size_t i = 0; i < f->nlocks; i++)
-			lp_lock(fs->dups[i], f->locks[i].mode,
-				&(struct lp_conflict){ 0 });
-		lp_unguard(fs->fresh);
+		take_back(fs);
 		return busy(s, f, fs->fresh, fs->want, &c, e);
 	}
 	lp_unguard(fs->fresh);

@@ -295,7 +295,8 @@ static void add_file(struct qmp_files *out, const char *path, bool ro)
 		.path = vl_strdup(path), .ro = ro };
 }
 
-int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
+/* Is a block-stream job with auto-dismiss off there (see qmp.h)? */
+static int stream_waits(struct qmp *q, bool *waits, struct vl_error *e)
 {
 	struct qemu_kvlist jobs = {0};
 	int rc;
@@ -332,7 +333,7 @@ int qmp_block_nodes(struct qmp *q, bool chains,
 	*nodes = q->nodes_kept && (q->chains || !chains) ? &q->nodes : NULL;
 	if (*nodes)
 		return 0;
-	rc = qmp_stream_waits(q, &waits, e);
+	rc = stream_waits(q, &waits, e);
 	if (rc || waits)
 		return rc;
 	qmp_forget_nodes(q);

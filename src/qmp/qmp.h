@@ -31,8 +31,9 @@ struct qmp {
 	 * question: on this connection only the user's command starts one
 	 * (another monitor's client might, within a vmlock qmp's moment) */
 	bool no_stream;
-	/* query-named-block-nodes' last answer, until the user's command;
-	 * chains: asked non-flat (with the images' backing chains) */
+	/* query-named-block-nodes' last answer, until the user's command
+	 * or qmp_forget_nodes; chains: asked non-flat (with the images'
+	 * backing chains) */
 	struct qemu_kvlist nodes;
 	bool nodes_kept, chains;
 };
@@ -54,7 +55,7 @@ int qmp_execute(struct qmp *q, const char *command, const char *args, int fd,
  * (past events): its text, newly allocated, in *reply; *failed when it
  * is an error (for HMP through human-monitor-command: a returned string
  * "Error: ..."). may_stream: the command may start a block-stream job
- * (see qmp_stream_waits). 0, or 69 as qmp_execute. */
+ * (see qmp_block_nodes). 0, or 69 as qmp_execute. */
 int qmp_send_text(struct qmp *q, const char *text, bool may_stream,
 		  char **reply, bool *failed, struct vl_error *e);
 /* The pid of the process at the other end, or -1. */
@@ -72,17 +73,15 @@ struct qmp_files {
 	size_t n, cap;
 };
 
-/* QEMU 7.2 dies (SIGSEGV) answering query-named-block-nodes while a
- * block-stream job it has concluded waits to be dismissed, which one
- * with auto-dismiss off may do between any two questions: *waits says
- * whether there is one (query-block-jobs). 0 or qmp_execute's codes. */
-int qmp_stream_waits(struct qmp *q, bool *waits, struct vl_error *e);
 /* Every block node of QEMU (query-named-block-nodes), flattened as
  * qmp_execute's return: N.node-name, N.file, N.ro, ..., with chains
  * also N.image.backing-image... down each backing chain. Asked once
  * until the user's command or qmp_forget_nodes (an answer with chains
- * serves a question without). 0 with *nodes NULL, not asked, while QEMU 7.2 could crash
- * on the question (qmp_stream_waits); or qmp_execute's codes. */
+ * serves a question without). 0 with *nodes NULL, not asked, while a
+ * block-stream job with auto-dismiss off is there: QEMU 7.2 dies
+ * (SIGSEGV) on the question once such a job has concluded, which it may
+ * do between any two questions (query-block-jobs tells, asked again
+ * after a command that may start one); or qmp_execute's codes. */
 int qmp_block_nodes(struct qmp *q, bool chains,
 		    const struct qemu_kvlist **nodes, struct vl_error *e);
 /* What QEMU said of its block nodes is old: asked again when next

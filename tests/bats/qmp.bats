@@ -299,6 +299,34 @@ blockdev_qcow2() { # NODE PATH [READ-ONLY]
 	assert_free "$f"
 }
 
+@test "an upgrade (of a lock lowered in place) that fails once the old lock is given up leaves QEMU holding a lock as before: each fcntl failing in turn" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	f=$(canon "$(mkimg f.raw)")
+	guest
+	reopen() {
+		echo '{"execute": "blockdev-reopen", "arguments": {"options": [{"driver": "file", "node-name": "f", "filename": "'"$f"'", "read-only": '"$1"'}]}}'
+	}
+	ok "$(blockdev_file f "$f" false)"
+	ok "$(reopen true)"	# vmlock-exclusive-... now holds readonly
+	assert_held "$f" readonly
+	# how many fcntl calls the upgrade makes, then each failing in turn
+	# (the last ones drop the guard: failing, they leave it, for good)
+	local n calls got
+	run -0 strace -f -o "$D/calls" -e trace=fcntl "$VMLOCK" qmp --qmp "$QMP_SOCK" "$(reopen false)"
+	calls=$(grep -c 'fcntl(' "$D/calls")
+	ok "$(reopen true)"
+	assert_held "$f" readonly
+	for n in $(seq "$calls"); do
+		run strace -f -o /dev/null -e trace=fcntl \
+			-e inject=fcntl:error=EIO:when=$n "$VMLOCK" qmp --qmp "$QMP_SOCK" "$(reopen false)"
+		got=$(holders "$f")
+		[[ $got == *"holder $QEMU_PID "* ]] ||
+			fail "fcntl #$n of $calls failing (exit $status): QEMU holds no lock on $f; inquire: ${got:-nothing}"
+		((status != 0)) || ok "$(reopen true)"
+	done
+}
+
 @test "media: change-medium (retain on a CD: readonly; read-write: exclusive), open/remove/insert/close, eject, HMP change and eject; a busy medium is 75 and the tray stays empty" {
 	iso=$(canon "$(mkimg x.iso)")
 	iso2=$(canon "$(mkimg y.iso)")
@@ -646,6 +674,10 @@ fds_of() {
 	assert_equal "$(fds_of "$x")" 1
 	ok "$(blockdev_qcow2 x "$x")"
 	assert_held "$x" exclusive
+	# closed by that sync already: as many fds as on a file added alike
+	y=$(canon "$(mkqcow2 y.qcow2)")
+	ok "$(blockdev_qcow2 y "$y")"
+	assert_equal "$(fds_of "$x")" "$(fds_of "$y")"
 	ok '{"execute": "blockdev-del", "arguments": {"node-name": "x"}}'
 	assert_free "$x"
 	assert_equal "$(fds_of "$x")" 0
