@@ -359,6 +359,65 @@ static void test_block_files_stream_undismissed(void)
 	free(path);
 }
 
+/* Questions cost QEMU a turn of its loop per byte: the node answer is
+ * kept until the user's command, and query-block-jobs comes again only
+ * after a command that may start a stream job. The server takes the
+ * steps in order, so an extra or missing question breaks it. */
+static void test_kept_nodes(void)
+{
+	char *path = vl_asprintf("%s/k.sock", dir);
+	const char *nodes = "{\"return\": [{\"file\": \"/img/a\", "
+			    "\"ro\": false, \"node-name\": \"a\"}]}\r\n";
+	struct step steps[] = {
+		negotiation[0], negotiation[1],
+		{ "\"query-block-jobs\"", "{\"return\": []}\r\n", 0, false,
+		  false },
+		{ "\"query-named-block-nodes\"}", nodes, 0, false, false },
+		{ "\"cmd-one\"", EMPTY, 0, false, false },
+		{ "\"query-named-block-nodes\",\"arguments\":{\"flat\":true}",
+		  nodes, 0, false, false },
+		{ "\"cmd-two\"", EMPTY, 0, false, false },
+		{ "\"query-block-jobs\"", "{\"return\": []}\r\n", 0, false,
+		  false },
+		{ "\"query-named-block-nodes\",\"arguments\":{\"flat\":true}",
+		  nodes, 0, false, false },
+		{ 0 },
+	};
+	pid_t pid = server(path, steps);
+	const struct qemu_kvlist *kv = NULL;
+	struct qmp_files f = {0}, g = {0}, h = {0};
+	struct vl_error e;
+	struct qmp q;
+	char *reply = NULL;
+	bool failed;
+
+	ok(qmp_connect(&q, path, 5, &e) == 0 &&
+	   qmp_block_nodes(&q, true, &kv, &e) == 0 && kv &&
+	   !strcmp(qemu_kv_get(kv, "0.file"), "/img/a"),
+	   "the nodes with their chains: asked after query-block-jobs");
+	ok(qmp_block_files(&q, &f, &e) == 0 && f.n == 1,
+	   "the files of the nodes: from that answer, nothing asked");
+	ok(qmp_send_text(&q, "{\"execute\": \"cmd-one\"}", false, &reply,
+			 &failed, &e) == 0 && !failed,
+	   "a command that starts no stream job");
+	free(reply);
+	ok(qmp_block_files(&q, &g, &e) == 0 && g.n == 1,
+	   "after it: the nodes asked again (flat), no query-block-jobs");
+	ok(qmp_send_text(&q, "{\"execute\": \"cmd-two\"}", true, &reply,
+			 &failed, &e) == 0 && !failed,
+	   "a command that may start one");
+	free(reply);
+	ok(qmp_block_files(&q, &h, &e) == 0 && h.n == 1,
+	   "after it: query-block-jobs first, then the nodes");
+	qmp_close(&q);
+	ok(stop(pid, false) == 0, "the server saw those questions, in order, "
+	   "and no other");
+	qmp_files_free(&f);
+	qmp_files_free(&g);
+	qmp_files_free(&h);
+	free(path);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -372,6 +431,7 @@ int main(void)
 	test_long_path();
 	test_block_files();
 	test_block_files_stream_undismissed();
+	test_kept_nodes();
 	testdir_remove(dir);
 	return done_testing();
 }
