@@ -173,9 +173,11 @@ static void scan_fd(int fddir, const char *fdname, const struct stat *st,
 		*VL_PUSH(s->locks, s->nlocks, s->locks_cap) = pl;
 		/* the guard alone, which add_locks leaves out, is what a
 		 * sync killed in an upgrade leaves: its name unknown too */
-		if (opened_by_qemu(fdinfo) && pl.role == VL_ROLE_OFFER)
+		if (!opened_by_qemu(fdinfo))
+			return;
+		if (pl.role == VL_ROLE_OFFER)
 			*VL_PUSH(p->bare, p->nbare, p->bare_cap) = id;
-		else if (opened_by_qemu(fdinfo))
+		else
 			*VL_PUSH(s->handed, s->nhanded, s->handed_cap) = pl.fd;
 		return;
 	}

@@ -7,9 +7,7 @@
 load helpers
 
 setup() {
-	command -v strace >/dev/null || skip "strace is not installed"
-	# LeakSanitizer cannot run under ptrace; the rest of ASan can
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	require_strace
 	cd "$BATS_TEST_TMPDIR"
 	qemu-img create -q -f qcow2 base.qcow2 1M 2>/dev/null || truncate -s 1M base.qcow2
 	qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 top.qcow2 2>/dev/null ||

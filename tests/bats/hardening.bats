@@ -237,8 +237,7 @@ has_offer() {
 }
 
 @test "revoke signals through pidfds only, never kill(2) of a pid that may be reused" {
-	command -v strace >/dev/null || skip "strace is not installed"
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	require_strace
 	start_bg "$VMLOCK" run --lock "$IMG" -- sleep 300
 	wait_held "$BG_PID" "$IMG"
 	run -0 strace -f -o trace -e trace=kill,tgkill,tkill,pidfd_send_signal \
@@ -270,8 +269,7 @@ blocked_in_open() {
 }
 
 @test "inquire of a block device never opens it, and still sees its holder" {
-	command -v strace >/dev/null || skip "strace is not installed"
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	require_strace
 	truncate -s 4M disk
 	LOOP=$(losetup -f --show disk 2>/dev/null) || skip "losetup: no loop device here"
 	start_bg "$VMLOCK" run --lock "$LOOP" -- sleep 300

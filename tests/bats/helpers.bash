@@ -272,6 +272,13 @@ require_qemu() {
 		fail "BATS_TEST_TMPDIR is too long for unix sockets: $BATS_TEST_TMPDIR"
 }
 
+# require_strace: skips the test without strace; LeakSanitizer cannot run
+# under ptrace (the rest of ASan can), so it is off.
+require_strace() {
+	command -v strace >/dev/null || skip "strace is not installed"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+}
+
 # require_root WHAT: skips the test, saying why, unless run as root.
 require_root() {
 	[[ $(id -u) == 0 ]] || skip "needs root to $1 (running as $(id -un))"

@@ -146,6 +146,10 @@ blockdev_file() { # NODE PATH [READ-ONLY]
 	echo '{"execute": "blockdev-add", "arguments": {"driver": "file", "node-name": "'"$1"'", "filename": "'"$2"'", "read-only": '"${3:-false}"'}}'
 }
 
+blockdev_reopen() { # NODE PATH READ-ONLY: the file node NODE reopened
+	echo '{"execute": "blockdev-reopen", "arguments": {"options": [{"driver": "file", "node-name": "'"$1"'", "filename": "'"$2"'", "read-only": '"$3"'}]}}'
+}
+
 blockdev_qcow2() { # NODE PATH [READ-ONLY]
 	echo '{"execute": "blockdev-add", "arguments": {"driver": "qcow2", "node-name": "'"$1"'", "read-only": '"${3:-false}"', "file": {"driver": "file", "filename": "'"$2"'"}}}'
 }
@@ -281,9 +285,7 @@ blockdev_qcow2() { # NODE PATH [READ-ONLY]
 	guest
 	ok "$(blockdev_file f "$f" true)"
 	assert_held "$f" readonly
-	reopen() {
-		echo '{"execute": "blockdev-reopen", "arguments": {"options": [{"driver": "file", "node-name": "f", "filename": "'"$f"'", "read-only": '"$1"'}]}}'
-	}
+	reopen() { blockdev_reopen f "$f" "$1"; }
 	start_holder "$f:readonly"
 	refused "$(reopen false)"
 	run -0 qmp '{"execute": "query-named-block-nodes", "arguments": {"flat": true}}'
@@ -300,13 +302,10 @@ blockdev_qcow2() { # NODE PATH [READ-ONLY]
 }
 
 @test "an upgrade (of a lock lowered in place) that fails once the old lock is given up leaves QEMU holding a lock as before: each fcntl failing in turn" {
-	command -v strace >/dev/null || skip "strace is not installed"
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	require_strace
 	f=$(canon "$(mkimg f.raw)")
 	guest
-	reopen() {
-		echo '{"execute": "blockdev-reopen", "arguments": {"options": [{"driver": "file", "node-name": "f", "filename": "'"$f"'", "read-only": '"$1"'}]}}'
-	}
+	reopen() { blockdev_reopen f "$f" "$1"; }
 	ok "$(blockdev_file f "$f" false)"
 	ok "$(reopen true)"	# vmlock-exclusive-... now holds readonly
 	assert_held "$f" readonly
@@ -654,8 +653,7 @@ fds_of() {
 }
 
 @test "an fd a killed sync left in QEMU (named, its lock gone) is closed by the next sync that locks the file, which is then released when QEMU lets it go" {
-	command -v strace >/dev/null || skip "strace is not installed"
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	require_strace
 	x=$(canon "$(mkqcow2 x.qcow2)")
 	guest
 	ok "$(blockdev_qcow2 x "$x" true)"

@@ -225,8 +225,7 @@ matrix() {
 
 @test "character devices and fifos are never opened" {
 	in_tmpdir
-	command -v strace >/dev/null || skip "strace is not installed"
-	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	require_strace
 	mkfifo fifo
 	run strace -f -e trace=openat -o trace "$VMLOCK" run --lock /dev/zero --lock fifo -- true
 	assert_failure 66

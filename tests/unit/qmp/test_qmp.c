@@ -359,6 +359,29 @@ static void test_block_files_stream_undismissed(void)
 	free(path);
 }
 
+/* How many files qmp_block_files names now; -1 on an error. */
+static long files_now(struct qmp *q)
+{
+	struct qmp_files f = {0};
+	struct vl_error e;
+	long n = qmp_block_files(q, &f, &e) ? -1 : (long)f.n;
+
+	qmp_files_free(&f);
+	return n;
+}
+
+/* Did qmp_send_text send text and get a reply that is no error? */
+static bool sent(struct qmp *q, const char *text, bool may_stream)
+{
+	struct vl_error e;
+	char *reply = NULL;
+	bool failed = true;
+	bool ok = qmp_send_text(q, text, may_stream, &reply, &failed, &e) == 0;
+
+	free(reply);
+	return ok && !failed;
+}
+
 /* Questions cost QEMU a turn of its loop per byte: the node answer is
  * kept until the user's command, and query-block-jobs comes again only
  * after a command that may start a stream job. The server takes the
@@ -385,36 +408,26 @@ static void test_kept_nodes(void)
 	};
 	pid_t pid = server(path, steps);
 	const struct qemu_kvlist *kv = NULL;
-	struct qmp_files f = {0}, g = {0}, h = {0};
 	struct vl_error e;
 	struct qmp q;
-	char *reply = NULL;
-	bool failed;
 
 	ok(qmp_connect(&q, path, 5, &e) == 0 &&
 	   qmp_block_nodes(&q, true, &kv, &e) == 0 && kv &&
 	   !strcmp(qemu_kv_get(kv, "0.file"), "/img/a"),
 	   "the nodes with their chains: asked after query-block-jobs");
-	ok(qmp_block_files(&q, &f, &e) == 0 && f.n == 1,
+	ok(files_now(&q) == 1,
 	   "the files of the nodes: from that answer, nothing asked");
-	ok(qmp_send_text(&q, "{\"execute\": \"cmd-one\"}", false, &reply,
-			 &failed, &e) == 0 && !failed,
+	ok(sent(&q, "{\"execute\": \"cmd-one\"}", false),
 	   "a command that starts no stream job");
-	free(reply);
-	ok(qmp_block_files(&q, &g, &e) == 0 && g.n == 1,
+	ok(files_now(&q) == 1,
 	   "after it: the nodes asked again (flat), no query-block-jobs");
-	ok(qmp_send_text(&q, "{\"execute\": \"cmd-two\"}", true, &reply,
-			 &failed, &e) == 0 && !failed,
+	ok(sent(&q, "{\"execute\": \"cmd-two\"}", true),
 	   "a command that may start one");
-	free(reply);
-	ok(qmp_block_files(&q, &h, &e) == 0 && h.n == 1,
+	ok(files_now(&q) == 1,
 	   "after it: query-block-jobs first, then the nodes");
 	qmp_close(&q);
 	ok(stop(pid, false) == 0, "the server saw those questions, in order, "
 	   "and no other");
-	qmp_files_free(&f);
-	qmp_files_free(&g);
-	qmp_files_free(&h);
 	free(path);
 }
 
